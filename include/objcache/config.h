@@ -1,0 +1,83 @@
+/* objcache/config.h - objcache's settings and where each came from.
+ *
+ * Precedence: OBJCACHE_* environment variables, then `key = value` lines of
+ * objcache.conf in the cache directory, then built-in defaults. The cache
+ * directory itself comes from OBJCACHE_DIR, else
+ * ${XDG_CACHE_HOME:-$HOME/.cache}/objcache. Unknown keys and bad values are
+ * errors that name the key and the accepted values: never a silent default. */
+#ifndef OBJCACHE_CONFIG_H
+#define OBJCACHE_CONFIG_H
+
+#include "objcache/status.h"
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum oc_config_source {
+  OC_SOURCE_DEFAULT = 0,
+  OC_SOURCE_FILE,
+  OC_SOURCE_ENV,
+} oc_config_source;
+
+/* One entry per setting; the conf-file key is the lower-case name
+ * ("max_size") and the variable is OBJCACHE_ + upper case ("OBJCACHE_MAX_SIZE"). */
+typedef enum oc_config_key {
+  OC_CONFIG_DIR = 0,           /* cache_dir (env: OBJCACHE_DIR only) */
+  OC_CONFIG_DISABLE,           /* bool, default false */
+  OC_CONFIG_MAX_SIZE,          /* size with optional K/M/G/T suffix (binary), default 5G */
+  OC_CONFIG_COMPRESSION_LEVEL, /* zstd level -5..19, default 1 */
+  OC_CONFIG_UMASK,             /* octal, default: unset (process umask) */
+  OC_CONFIG_DEBUG,             /* bool: keep factor records for --explain */
+  OC_CONFIG_LOGFILE,           /* path, default empty (no log) */
+  OC_CONFIG_DIRECT,            /* bool, default true */
+  OC_CONFIG_REMOTE,            /* URL, default empty */
+  OC_CONFIG_READ_ONLY,         /* bool, default false */
+  OC_CONFIG_REMOTE_ONLY,       /* bool, default false */
+  OC_CONFIG_KEY_COUNT
+} oc_config_key;
+
+typedef struct oc_config {
+  char cache_dir[PATH_MAX];
+  bool disable;
+  uint64_t max_size;
+  int compression_level;
+  int umask; /* -1 when unset */
+  bool debug;
+  char logfile[PATH_MAX];
+  bool direct;
+  char remote[1024];
+  bool read_only;
+  bool remote_only;
+  oc_config_source source[OC_CONFIG_KEY_COUNT];
+} oc_config;
+
+/* Reads the environment and the conf file. On OC_BAD_CONFIG, cfg still holds
+ * usable values (cache_dir at least) so the caller can count the error. */
+oc_status oc_config_load(oc_config *cfg, oc_error *err);
+
+/* The conf-file name of a key ("max_size") and its variable
+ * ("OBJCACHE_MAX_SIZE"). */
+const char *oc_config_key_name(oc_config_key key);
+const char *oc_config_env_name(oc_config_key key);
+const char *oc_config_source_name(oc_config_source source);
+
+/* Formats the current value of key for display (sizes as "5.0 GiB"). */
+void oc_config_format_value(const oc_config *cfg, oc_config_key key,
+                            char *out, size_t out_size);
+
+/* Parses "10G", "512M", "1.5G", "100000" into bytes; false on bad input. */
+bool oc_parse_size(const char *text, uint64_t *bytes);
+
+/* Sets key = value in <cache_dir>/objcache.conf (creating it), validating
+ * the value first. Used by `objcache -M`. */
+oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
+                                const char *value, oc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

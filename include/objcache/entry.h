@@ -1,0 +1,45 @@
+/* objcache/entry.h - the on-disk (and on-wire) format of one cache entry.
+ *
+ * Layout, all integers little-endian:
+ *   magic "OCOBJ\0\0\1" (8) | format version u32 | header size u32 |
+ *   key (32) | compression method u32 | compression level i32 |
+ *   uncompressed size u64 | compressed size u64 |
+ *   BLAKE2b-256 of the uncompressed content (32) |
+ *   created unix time u64 | compile time ms u64 |
+ *   payload (compressed size bytes)
+ * A reader checks every field and size before using it, and the content
+ * checksum after decompressing. */
+#ifndef OBJCACHE_ENTRY_H
+#define OBJCACHE_ENTRY_H
+
+#include "objcache/buffer.h"
+#include "objcache/hash.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Upper bound on an object we store or accept: 4 GiB. */
+#define OC_ENTRY_MAX_CONTENT ((uint64_t)4 << 30)
+
+typedef struct oc_entry_meta {
+  uint64_t created_unix;    /* when the entry was made */
+  uint64_t compile_time_ms; /* what a hit on this entry saves */
+} oc_entry_meta;
+
+/* Encodes content under key into out (appended). */
+oc_status oc_entry_encode(const oc_digest *key, const void *content,
+                          size_t size, const oc_entry_meta *meta,
+                          int compression_level, oc_buffer *out,
+                          oc_error *err);
+
+/* Validates and decodes. expected_key may be NULL (any key accepted).
+ * OC_CORRUPT for anything malformed, with a message saying what. */
+oc_status oc_entry_decode(const void *data, size_t size,
+                          const oc_digest *expected_key, oc_buffer *content,
+                          oc_entry_meta *meta, oc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

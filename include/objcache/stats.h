@@ -1,0 +1,58 @@
+/* objcache/stats.h - statistics counters that stay exact under parallel
+ * compiles.
+ *
+ * Counters live in shard files under <cache_dir>/stats/; a compile adds its
+ * deltas to one shard under a short lock, readers sum all shards. A shard
+ * with garbage in it is reset and reported, never trusted. */
+#ifndef OBJCACHE_STATS_H
+#define OBJCACHE_STATS_H
+
+#include "objcache/status.h"
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum oc_stat {
+  OC_STAT_HITS = 0,      /* IR-level hits: object served, optimizer skipped */
+  OC_STAT_DIRECT_HITS,   /* direct-mode hits: clang never started */
+  OC_STAT_MISSES,        /* compiled and stored */
+  OC_STAT_UNCACHEABLE,   /* total of the uncacheable_* reasons below */
+  OC_STAT_UNCACHEABLE_IR_INPUT,       /* LLVM IR or bitcode input */
+  OC_STAT_UNCACHEABLE_OUTPUT_KIND,    /* not an object or assembly file */
+  OC_STAT_UNCACHEABLE_SPLIT_DWARF,    /* -gsplit-dwarf: .dwo not capturable */
+  OC_STAT_UNCACHEABLE_COVERAGE,       /* --coverage notes (.gcno) */
+  OC_STAT_UNCACHEABLE_BACKEND_DIAG,   /* optimizer/backend emitted a diagnostic */
+  OC_STAT_UNCACHEABLE_EXTRA_OUTPUT,   /* remarks, -fstack-usage, time reports */
+  OC_STAT_UNCACHEABLE_OTHER,
+  OC_STAT_ERRORS,        /* cache faults that fell back to a normal compile */
+  OC_STAT_CORRUPT_ENTRIES, /* entries that failed validation and were removed */
+  OC_STAT_EVICTIONS,     /* entries removed to stay under max_size */
+  OC_STAT_TIME_SAVED_MS, /* sum of the compile times that hits avoided */
+  OC_STAT_COUNT
+} oc_stat;
+
+typedef struct oc_stats {
+  uint64_t value[OC_STAT_COUNT];
+} oc_stats;
+
+/* Stable machine-readable name ("hits", "uncacheable_ir_input", ...). */
+const char *oc_stat_name(oc_stat stat);
+
+/* Adds every non-zero delta to one shard, atomically with respect to other
+ * processes. */
+oc_status oc_stats_add(const char *cache_dir, const oc_stats *delta,
+                       oc_error *err);
+/* Sums all shards. A damaged shard is counted as zero and reported. */
+oc_status oc_stats_read(const char *cache_dir, oc_stats *out, oc_error *err);
+oc_status oc_stats_zero(const char *cache_dir, oc_error *err);
+
+/* Convenience: add `by` to one counter. */
+oc_status oc_stats_bump(const char *cache_dir, oc_stat stat, uint64_t by,
+                        oc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,49 @@
+/* objcache/store.h - the local object store.
+ *
+ * Entries live under <cache_dir>/objects/<xx>/<rest-of-hex-key>, written to a
+ * temp file in the same directory and renamed into place, so readers never
+ * see a torn entry and the hit path takes no lock. Each entry is
+ * self-checking (see entry.h): a damaged one reads as OC_CORRUPT, is removed
+ * and counted. The store keeps itself under max_size by evicting the least
+ * recently used entries of a shard when that shard is over its share. */
+#ifndef OBJCACHE_STORE_H
+#define OBJCACHE_STORE_H
+
+#include "objcache/buffer.h"
+#include "objcache/config.h"
+#include "objcache/entry.h"
+#include "objcache/hash.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct oc_store oc_store;
+
+/* Opens (creating directories as needed) the store of cfg->cache_dir. */
+oc_status oc_store_open(const oc_config *cfg, oc_store **out, oc_error *err);
+void oc_store_close(oc_store *store);
+
+/* OC_OK with the object in *object; OC_NOT_FOUND on a miss; OC_CORRUPT when
+ * the entry failed validation (it has been removed and counted). */
+oc_status oc_store_get(oc_store *store, const oc_digest *key,
+                       oc_buffer *object, oc_entry_meta *meta, oc_error *err);
+
+/* Compresses and stores an object; may run a shard cleanup afterwards. */
+oc_status oc_store_put(oc_store *store, const oc_digest *key,
+                       const void *object, size_t size,
+                       const oc_entry_meta *meta, oc_error *err);
+
+/* Evicts until every shard is under its share of max_size and removes temp
+ * files abandoned by crashed writers. */
+oc_status oc_store_cleanup(oc_store *store, oc_error *err);
+/* Removes every entry (stats are kept). */
+oc_status oc_store_clear(oc_store *store, oc_error *err);
+/* Total bytes on disk and number of entries. */
+oc_status oc_store_usage(oc_store *store, uint64_t *bytes, uint64_t *entries,
+                         oc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,37 @@
+# lit configuration for objcache's end-to-end tests.
+#
+# Substitutions:
+#   %clang      clang-22
+#   %plugin     -fpass-plugin=<build>/lib/objcache.so
+#   %objcache   the objcache command-line tool
+#   %inputs     test/lit/Inputs
+# Each test gets a private, empty cache dir through OBJCACHE_DIR=%t.cache
+# set by the test itself; nothing from the user's environment leaks in.
+import os
+import lit.formats
+
+config.name = "objcache"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".c", ".cpp", ".test"]
+config.excludes = ["Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.objcache_obj_root, "test", "lit")
+
+plugin = os.path.join(config.objcache_obj_root, "lib", "objcache.so")
+tool = os.path.join(config.objcache_obj_root, "bin", "objcache")
+config.substitutions.append(("%clang", config.clang))
+config.substitutions.append(("%plugin", "-fpass-plugin=" + plugin))
+config.substitutions.append(("%plugin_path", plugin))
+config.substitutions.append(("%objcache", tool))
+config.substitutions.append(
+    ("%inputs", os.path.join(config.test_source_root, "Inputs")))
+config.substitutions.append(
+    ("%scripts", os.path.join(config.objcache_src_root, "utils", "scripts")))
+
+# Only what the tests need: a clean environment keeps user settings out.
+for name in list(config.environment):
+    if name.startswith("OBJCACHE_") or name.startswith("CCC_"):
+        del config.environment[name]
+config.environment["PATH"] = os.pathsep.join(
+    [config.llvm_tools_dir, os.environ.get("PATH", "")])
+config.environment["HOME"] = os.environ.get("HOME", "/tmp")
