@@ -10,6 +10,7 @@
 
 #include "objcache/status.h"
 #include <limits.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
