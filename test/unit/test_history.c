@@ -1,0 +1,270 @@
+/* test_history.c - oc_record_diff's wording and the history store behind
+ * `objcache --explain`: what a person reads when a compile missed. */
+#include "objcache/history.h"
+
+#include <setjmp.h> /* cmocka needs these before its header */
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Diffs two records given as C strings into a NUL-terminated string the
+ * test frees. */
+static char *diff(const char *old_record, const char *new_record) {
+  oc_buffer out = {0};
+  assert_int_equal(oc_record_diff(old_record, strlen(old_record), new_record,
+                                  strlen(new_record), &out),
+                   OC_OK);
+  assert_int_equal(oc_buffer_append(&out, "", 1), OC_OK);
+  return (char *)out.data;
+}
+
+static void test_equal_records_say_nothing(void **state) {
+  (void)state;
+  const char *rec = "target\tcpu\tx86-64\ninvocation\targ\t-O2\n"
+                    "invocation\targ\t-g\n";
+  char *text = diff(rec, rec);
+  assert_string_equal(text, "");
+  free(text);
+  text = diff("", "");
+  assert_string_equal(text, "");
+  free(text);
+}
+
+static void test_single_value_changed(void **state) {
+  (void)state;
+  char *text = diff("llvm-option\tinline-threshold\t225\ntarget\tcpu\tx86-64\n",
+                    "llvm-option\tinline-threshold\t500\ntarget\tcpu\tx86-64\n");
+  assert_string_equal(text, "llvm-option: inline-threshold 225 -> 500\n");
+  free(text);
+}
+
+static void test_added_and_removed_names(void **state) {
+  (void)state;
+  char *text = diff("target\tcpu\tx86-64\ntarget\ttune\tgeneric\n",
+                    "target\tcpu\tx86-64\ntarget\tfeatures\t+avx2\n");
+  assert_string_equal(text, "target: added features = +avx2\n"
+                            "target: removed tune (was generic)\n");
+  free(text);
+}
+
+static void test_repeated_names_are_a_multiset(void **state) {
+  (void)state;
+  /* -O1 became -O3 and -g went away; -c and -Wall only moved. A positional
+   * diff would report every argument after the first change. */
+  char *text = diff("invocation\targ\t-c\ninvocation\targ\t-O1\n"
+                    "invocation\targ\t-g\ninvocation\targ\t-Wall\n",
+                    "invocation\targ\t-O3\ninvocation\targ\t-c\n"
+                    "invocation\targ\t-Wall\n");
+  assert_non_null(strstr(text, "invocation: added -O3\n"));
+  assert_non_null(strstr(text, "invocation: removed -O1\n"));
+  assert_non_null(strstr(text, "invocation: removed -g\n"));
+  assert_null(strstr(text, "-c"));
+  assert_null(strstr(text, "-Wall"));
+  free(text);
+}
+
+static void test_repeated_value_counts_matter(void **state) {
+  (void)state;
+  /* The same argument twice is not the same as once. */
+  char *text = diff("invocation\targ\t-I\ninvocation\targ\tinc\n",
+                    "invocation\targ\t-I\ninvocation\targ\tinc\n"
+                    "invocation\targ\t-I\ninvocation\targ\tinc\n");
+  assert_string_equal(text, "invocation: added -I\ninvocation: added inc\n");
+  free(text);
+}
+
+static void test_reordered_values_are_reported(void **state) {
+  (void)state;
+  /* Same multiset, other order: a different key, so never "nothing". */
+  char *text = diff("invocation\targ\t-O2\ninvocation\targ\t-g\n",
+                    "invocation\targ\t-g\ninvocation\targ\t-O2\n");
+  assert_string_equal(text, "invocation: arg values reordered\n");
+  free(text);
+  text = diff("a\tx\t1\nb\ty\t2\n", "b\ty\t2\na\tx\t1\n");
+  assert_non_null(strstr(text, "different order"));
+  free(text);
+}
+
+static void test_long_values_say_changed(void **state) {
+  (void)state;
+  char old_rec[256], new_rec[256];
+  snprintf(old_rec, sizeof old_rec, "module\tbitcode\t%064d\n", 1);
+  snprintf(new_rec, sizeof new_rec, "module\tbitcode\t%0100d\n", 2);
+  char *text = diff(old_rec, new_rec);
+  assert_string_equal(text, "module: bitcode changed\n");
+  free(text);
+  /* Added long values keep the name and drop the value. */
+  text = diff("", new_rec);
+  assert_string_equal(text, "module: added bitcode\n");
+  free(text);
+}
+
+static void test_empty_and_spaced_values_are_quoted(void **state) {
+  (void)state;
+  char *text = diff("target\tfeatures\t\n", "target\tfeatures\t+a +b\n");
+  assert_string_equal(text, "target: features \"\" -> \"+a +b\"\n");
+  free(text);
+}
+
+static void test_output_follows_record_order(void **state) {
+  (void)state;
+  /* Factors in the order the new record has them, not alphabetical. */
+  char *text = diff("zeta\tz\t1\nalpha\ta\t1\n", "zeta\tz\t2\nalpha\ta\t2\n");
+  assert_string_equal(text, "zeta: z 1 -> 2\nalpha: a 1 -> 2\n");
+  free(text);
+}
+
+static void test_missing_final_newline_is_accepted(void **state) {
+  (void)state;
+  char *text = diff("target\tcpu\tx86-64", "target\tcpu\tznver4\n");
+  assert_string_equal(text, "target: cpu x86-64 -> znver4\n");
+  free(text);
+}
+
+static void test_malformed_record_is_corrupt(void **state) {
+  (void)state;
+  oc_buffer out = {0};
+  const char *bad = "no tabs here\n";
+  const char *good = "a\tb\tc\n";
+  assert_int_equal(oc_record_diff(bad, strlen(bad), good, strlen(good), &out),
+                   OC_CORRUPT);
+  assert_int_equal(oc_record_diff(good, strlen(good), "a\tb\n", 4, &out),
+                   OC_CORRUPT);
+  oc_buffer_free(&out);
+}
+
+/* ---- the history store, in a private cache dir -------------------------- */
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  return remove(path);
+}
+
+static int make_cache(void **state) {
+  oc_config *cfg = calloc(1, sizeof *cfg);
+  if (!cfg)
+    return -1;
+  char tmpl[] = "/tmp/oc-test-history-XXXXXX";
+  if (!mkdtemp(tmpl))
+    return -1;
+  /* A cache dir that does not exist yet: recording must create it. */
+  snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "%s/cache", tmpl);
+  *state = cfg;
+  return 0;
+}
+
+static int remove_cache(void **state) {
+  oc_config *cfg = *state;
+  char *slash = strrchr(cfg->cache_dir, '/');
+  *slash = '\0';
+  nftw(cfg->cache_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  free(cfg);
+  return 0;
+}
+
+static char *explain(const oc_config *cfg, const char *path, oc_status want) {
+  oc_buffer out = {0};
+  oc_error err = {0};
+  assert_int_equal(oc_history_explain(cfg, path, &out, &err), want);
+  assert_int_equal(oc_buffer_append(&out, "", 1), OC_OK);
+  return (char *)out.data;
+}
+
+static void record(const oc_config *cfg, const char *path, const char *rec) {
+  oc_error err = {0};
+  assert_int_equal(oc_history_record(cfg, path, rec, strlen(rec), &err),
+                   OC_OK);
+}
+
+static void test_explain_needs_two_records(void **state) {
+  oc_config *cfg = *state;
+  char *text = explain(cfg, "/src/foo.o", OC_NOT_FOUND);
+  assert_string_equal(text, "no previous compile of /src/foo.o\n");
+  free(text);
+  record(cfg, "/src/foo.o", "llvm-option\tinline-threshold\t225\n");
+  text = explain(cfg, "/src/foo.o", OC_NOT_FOUND);
+  assert_string_equal(text, "no previous compile of /src/foo.o\n");
+  free(text);
+}
+
+static void test_explain_compares_the_last_two(void **state) {
+  oc_config *cfg = *state;
+  record(cfg, "/src/foo.o", "llvm-option\tinline-threshold\t100\n");
+  record(cfg, "/src/foo.o", "llvm-option\tinline-threshold\t225\n");
+  record(cfg, "/src/foo.o", "llvm-option\tinline-threshold\t500\n");
+  /* Another output's records must not mix in. */
+  record(cfg, "/src/bar.o", "llvm-option\tinline-threshold\t7\n");
+  char *text = explain(cfg, "/src/foo.o", OC_OK);
+  assert_string_equal(text, "/src/foo.o: changed since the previous compile:\n"
+                            "  llvm-option: inline-threshold 225 -> 500\n");
+  free(text);
+  record(cfg, "/src/foo.o", "llvm-option\tinline-threshold\t500\n");
+  text = explain(cfg, "/src/foo.o", OC_OK);
+  assert_non_null(strstr(text, "no factor changed"));
+  free(text);
+}
+
+static void test_relative_path_is_refused(void **state) {
+  oc_config *cfg = *state;
+  oc_error err = {0};
+  assert_int_equal(oc_history_record(cfg, "foo.o", "a\tb\tc\n", 6, &err),
+                   OC_INVALID);
+  assert_non_null(strstr(err.message, "foo.o"));
+}
+
+static void test_damaged_record_is_corrupt(void **state) {
+  oc_config *cfg = *state;
+  record(cfg, "/src/foo.o", "a\tb\tc\n");
+  record(cfg, "/src/foo.o", "garbage without tabs\n");
+  oc_buffer out = {0};
+  oc_error err = {0};
+  assert_int_equal(oc_history_explain(cfg, "/src/foo.o", &out, &err),
+                   OC_CORRUPT);
+  assert_non_null(strstr(err.message, "damaged"));
+  oc_buffer_free(&out);
+}
+
+static void test_unwritable_cache_is_an_error(void **state) {
+  oc_config *cfg = *state;
+  /* Nobody, root included, can make directories inside /proc. */
+  oc_config bad = *cfg;
+  snprintf(bad.cache_dir, sizeof bad.cache_dir, "/proc/oc-no-such/cache");
+  oc_error err = {0};
+  assert_int_equal(oc_history_record(&bad, "/src/foo.o", "a\tb\tc\n", 6, &err),
+                   OC_IO_ERROR);
+  assert_non_null(strstr(err.message, "/proc/oc-no-such"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_equal_records_say_nothing),
+      cmocka_unit_test(test_single_value_changed),
+      cmocka_unit_test(test_added_and_removed_names),
+      cmocka_unit_test(test_repeated_names_are_a_multiset),
+      cmocka_unit_test(test_repeated_value_counts_matter),
+      cmocka_unit_test(test_reordered_values_are_reported),
+      cmocka_unit_test(test_long_values_say_changed),
+      cmocka_unit_test(test_empty_and_spaced_values_are_quoted),
+      cmocka_unit_test(test_output_follows_record_order),
+      cmocka_unit_test(test_missing_final_newline_is_accepted),
+      cmocka_unit_test(test_malformed_record_is_corrupt),
+      cmocka_unit_test_setup_teardown(test_explain_needs_two_records,
+                                      make_cache, remove_cache),
+      cmocka_unit_test_setup_teardown(test_explain_compares_the_last_two,
+                                      make_cache, remove_cache),
+      cmocka_unit_test_setup_teardown(test_relative_path_is_refused,
+                                      make_cache, remove_cache),
+      cmocka_unit_test_setup_teardown(test_damaged_record_is_corrupt,
+                                      make_cache, remove_cache),
+      cmocka_unit_test_setup_teardown(test_unwritable_cache_is_an_error,
+                                      make_cache, remove_cache),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
