@@ -22,19 +22,32 @@ extern "C" {
 /* Upper bound on an object we store or accept: 4 GiB. */
 #define OC_ENTRY_MAX_CONTENT ((uint64_t)4 << 30)
 
+/* Constants of the layout above (format version 1). */
+#define OC_ENTRY_MAGIC "OCOBJ\0\0\1"
+#define OC_ENTRY_MAGIC_SIZE 8
+#define OC_ENTRY_FORMAT_VERSION 1
+#define OC_ENTRY_HEADER_SIZE 120 /* everything before the payload */
+#define OC_ENTRY_COMPRESSION_ZSTD 1 /* the only method: one zstd frame */
+
 typedef struct oc_entry_meta {
   uint64_t created_unix;    /* when the entry was made */
   uint64_t compile_time_ms; /* what a hit on this entry saves */
 } oc_entry_meta;
 
-/* Encodes content under key into out (appended). */
+/* Encodes content under key into out (appended). compression_level is a
+ * zstd level (ZSTD_minCLevel()..ZSTD_maxCLevel(), 0 = zstd's default);
+ * OC_INVALID for a level out of range or content over OC_ENTRY_MAX_CONTENT.
+ * meta may be NULL (both fields 0). */
 oc_status oc_entry_encode(const oc_digest *key, const void *content,
                           size_t size, const oc_entry_meta *meta,
                           int compression_level, oc_buffer *out,
                           oc_error *err);
 
 /* Validates and decodes. expected_key may be NULL (any key accepted).
- * OC_CORRUPT for anything malformed, with a message saying what. */
+ * OC_CORRUPT for anything malformed, with a message saying what. The content
+ * is appended to `content`; on failure `content` keeps its previous size.
+ * meta may be NULL; it is written only on success. Memory use is bounded by
+ * the bytes actually produced, not by sizes claimed in the header. */
 oc_status oc_entry_decode(const void *data, size_t size,
                           const oc_digest *expected_key, oc_buffer *content,
                           oc_entry_meta *meta, oc_error *err);

@@ -1,0 +1,655 @@
+/* config.c - loading objcache's settings (config.h): built-in defaults,
+ * then `key = value` lines of <cache_dir>/objcache.conf, then OBJCACHE_*
+ * environment variables; value parsing with messages that name the key, the
+ * bad value and what is accepted; atomic rewrite of one key in the file. */
+#include "objcache/config.h"
+
+#include "fsutil.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CONF_NAME "objcache.conf"
+#define DEFAULT_MAX_SIZE ((uint64_t)5 << 30)
+#define DEFAULT_COMPRESSION_LEVEL 1
+#define MIN_COMPRESSION_LEVEL (-5)
+#define MAX_COMPRESSION_LEVEL 19
+
+typedef enum value_type { T_DIR, T_BOOL, T_SIZE, T_LEVEL, T_UMASK, T_PATH,
+                          T_STRING } value_type;
+
+static const struct {
+  const char *name;
+  const char *env;
+  value_type type;
+} keys[OC_CONFIG_KEY_COUNT] = {
+    [OC_CONFIG_DIR] = {"cache_dir", "OBJCACHE_DIR", T_DIR},
+    [OC_CONFIG_DISABLE] = {"disable", "OBJCACHE_DISABLE", T_BOOL},
+    [OC_CONFIG_MAX_SIZE] = {"max_size", "OBJCACHE_MAX_SIZE", T_SIZE},
+    [OC_CONFIG_COMPRESSION_LEVEL] = {"compression_level",
+                                     "OBJCACHE_COMPRESSION_LEVEL", T_LEVEL},
+    [OC_CONFIG_UMASK] = {"umask", "OBJCACHE_UMASK", T_UMASK},
+    [OC_CONFIG_DEBUG] = {"debug", "OBJCACHE_DEBUG", T_BOOL},
+    [OC_CONFIG_LOGFILE] = {"logfile", "OBJCACHE_LOGFILE", T_PATH},
+    [OC_CONFIG_DIRECT] = {"direct", "OBJCACHE_DIRECT", T_BOOL},
+    [OC_CONFIG_REMOTE] = {"remote", "OBJCACHE_REMOTE", T_STRING},
+    [OC_CONFIG_READ_ONLY] = {"read_only", "OBJCACHE_READ_ONLY", T_BOOL},
+    [OC_CONFIG_REMOTE_ONLY] = {"remote_only", "OBJCACHE_REMOTE_ONLY", T_BOOL},
+};
+
+const char *oc_config_key_name(oc_config_key key) {
+  return (unsigned)key < OC_CONFIG_KEY_COUNT ? keys[key].name : "unknown";
+}
+
+const char *oc_config_env_name(oc_config_key key) {
+  return (unsigned)key < OC_CONFIG_KEY_COUNT ? keys[key].env : "unknown";
+}
+
+const char *oc_config_source_name(oc_config_source source) {
+  switch (source) {
+  case OC_SOURCE_DEFAULT: return "default";
+  case OC_SOURCE_FILE: return "file";
+  case OC_SOURCE_ENV: return "environment";
+  }
+  return "unknown";
+}
+
+/* What a key accepts, for error messages. */
+static const char *expected_text(value_type type) {
+  switch (type) {
+  case T_BOOL: return "expected one of 1, 0, true, false, yes, no, on, off";
+  case T_SIZE: return "expected a size such as 500M, 10G or 1.5T";
+  case T_LEVEL: return "expected an integer from -5 to 19";
+  case T_UMASK: return "expected an octal umask from 000 to 777, such as 022";
+  case T_DIR: return "expected a directory path shorter than PATH_MAX";
+  case T_PATH: return "expected a path shorter than PATH_MAX";
+  case T_STRING: return "expected a URL of at most 1023 bytes";
+  }
+  return "";
+}
+
+/* ---- value parsers ------------------------------------------------------ */
+
+static bool parse_bool(const char *text, bool *out) {
+  static const char *const yes[] = {"1", "true", "yes", "on"};
+  static const char *const no[] = {"0", "false", "no", "off"};
+  for (size_t i = 0; i < 4; i++) {
+    if (strcasecmp(text, yes[i]) == 0) {
+      *out = true;
+      return true;
+    }
+    if (strcasecmp(text, no[i]) == 0) {
+      *out = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool oc_parse_size(const char *text, uint64_t *bytes) {
+  if (!text)
+    return false;
+  const char *p = text;
+  uint64_t whole = 0;
+  size_t int_digits = 0;
+  while (isdigit((unsigned char)*p)) {
+    unsigned d = (unsigned)(*p - '0');
+    if (whole > (UINT64_MAX - d) / 10)
+      return false;
+    whole = whole * 10 + d;
+    p++;
+    int_digits++;
+  }
+  uint64_t frac = 0, frac_scale = 1;
+  size_t frac_digits = 0;
+  bool has_point = *p == '.';
+  if (has_point) {
+    p++;
+    while (isdigit((unsigned char)*p)) {
+      if (frac_digits < 15) {
+        frac = frac * 10 + (uint64_t)(*p - '0');
+        frac_scale *= 10;
+      }
+      frac_digits++;
+      p++;
+    }
+  }
+  if (int_digits == 0 && frac_digits == 0)
+    return false;
+  if (has_point && frac_digits == 0)
+    return false;
+  while (*p == ' ')
+    p++;
+  unsigned shift = 0;
+  switch (toupper((unsigned char)*p)) {
+  case 'K': shift = 10; break;
+  case 'M': shift = 20; break;
+  case 'G': shift = 30; break;
+  case 'T': shift = 40; break;
+  default: break;
+  }
+  if (shift) {
+    p++;
+    if (*p == 'i' || *p == 'I')
+      p++;
+  }
+  if (*p == 'B' || *p == 'b')
+    p++;
+  if (*p != '\0')
+    return false;
+  if (has_point && shift == 0)
+    return false; /* fractions of a byte */
+  if (shift && whole > (UINT64_MAX >> shift))
+    return false;
+  uint64_t value = whole << shift;
+  if (frac) {
+    /* frac / frac_scale < 1, so this part is below 2^shift. */
+    long double part = (long double)frac * (long double)((uint64_t)1 << shift) /
+                       (long double)frac_scale;
+    uint64_t add = (uint64_t)part;
+    if (value > UINT64_MAX - add)
+      return false;
+    value += add;
+  }
+  *bytes = value;
+  return true;
+}
+
+static bool parse_int(const char *text, long min, long max, int base,
+                      long *out) {
+  if (!*text || isspace((unsigned char)*text))
+    return false;
+  errno = 0;
+  char *end;
+  long v = strtol(text, &end, base);
+  if (errno || *end != '\0' || v < min || v > max)
+    return false;
+  *out = v;
+  return true;
+}
+
+/* Stores a parsed value into cfg; false (cfg unchanged) on a bad value. */
+static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
+  long n;
+  size_t len = strlen(value);
+  switch (keys[key].type) {
+  case T_BOOL: {
+    bool b;
+    if (!parse_bool(value, &b))
+      return false;
+    switch (key) {
+    case OC_CONFIG_DISABLE: cfg->disable = b; break;
+    case OC_CONFIG_DEBUG: cfg->debug = b; break;
+    case OC_CONFIG_DIRECT: cfg->direct = b; break;
+    case OC_CONFIG_READ_ONLY: cfg->read_only = b; break;
+    case OC_CONFIG_REMOTE_ONLY: cfg->remote_only = b; break;
+    default: return false;
+    }
+    return true;
+  }
+  case T_SIZE:
+    return oc_parse_size(value, &cfg->max_size);
+  case T_LEVEL:
+    if (!parse_int(value, MIN_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL, 10,
+                   &n))
+      return false;
+    cfg->compression_level = (int)n;
+    return true;
+  case T_UMASK:
+    if (!parse_int(value, 0, 0777, 8, &n) || value[0] == '-' ||
+        value[0] == '+')
+      return false;
+    cfg->umask = (int)n;
+    return true;
+  case T_PATH:
+    if (len >= sizeof cfg->logfile)
+      return false;
+    memcpy(cfg->logfile, value, len + 1);
+    return true;
+  case T_STRING:
+    if (len >= sizeof cfg->remote)
+      return false;
+    memcpy(cfg->remote, value, len + 1);
+    return true;
+  case T_DIR:
+    if (len == 0 || len >= sizeof cfg->cache_dir)
+      return false;
+    memcpy(cfg->cache_dir, value, len + 1);
+    return true;
+  }
+  return false;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static void set_defaults(oc_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->disable = false;
+  cfg->max_size = DEFAULT_MAX_SIZE;
+  cfg->compression_level = DEFAULT_COMPRESSION_LEVEL;
+  cfg->umask = -1;
+  cfg->debug = false;
+  cfg->direct = true;
+  cfg->read_only = false;
+  cfg->remote_only = false;
+  for (int i = 0; i < OC_CONFIG_KEY_COUNT; i++)
+    cfg->source[i] = OC_SOURCE_DEFAULT;
+}
+
+/* Keeps the first error of a load: later problems do not overwrite it. */
+static oc_status keep_first(oc_status current, oc_error *err,
+                            const oc_error *fresh) {
+  if (current != OC_OK)
+    return current;
+  if (err)
+    *err = *fresh;
+  return fresh->status;
+}
+
+static oc_status default_cache_dir(oc_config *cfg, oc_error *err) {
+  const char *xdg = getenv("XDG_CACHE_HOME");
+  int n;
+  if (xdg && xdg[0] == '/') {
+    n = snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "%s/objcache", xdg);
+  } else {
+    const char *home = getenv("HOME");
+    if (!home || !*home) {
+      struct passwd *pw = getpwuid(getuid());
+      home = pw ? pw->pw_dir : NULL;
+    }
+    if (!home || !*home) {
+      snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "/tmp/objcache-%ld",
+               (long)getuid());
+      return oc_fail(err, OC_BAD_CONFIG,
+                     "cannot find a cache directory: OBJCACHE_DIR, "
+                     "XDG_CACHE_HOME and HOME are unset");
+    }
+    n = snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "%s/.cache/objcache",
+                 home);
+  }
+  if (n < 0 || (size_t)n >= sizeof cfg->cache_dir)
+    return oc_fail(err, OC_BAD_CONFIG, "default cache directory is too long");
+  return OC_OK;
+}
+
+/* OBJCACHE_DIR (or the default), made absolute so that every compile of a
+ * build uses the same directory whatever its working directory. */
+static oc_status load_cache_dir(oc_config *cfg, oc_error *err) {
+  const char *env = getenv("OBJCACHE_DIR");
+  if (!env || !*env)
+    return default_cache_dir(cfg, err);
+  cfg->source[OC_CONFIG_DIR] = OC_SOURCE_ENV;
+  char cwd[PATH_MAX];
+  int n;
+  if (env[0] == '/') {
+    n = snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "%s", env);
+  } else if (getcwd(cwd, sizeof cwd)) {
+    n = snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "%s/%s", cwd, env);
+  } else {
+    n = snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "%s", env);
+  }
+  if (n < 0 || (size_t)n >= sizeof cfg->cache_dir) {
+    cfg->source[OC_CONFIG_DIR] = OC_SOURCE_DEFAULT;
+    oc_error ignored;
+    default_cache_dir(cfg, &ignored);
+    return oc_fail(err, OC_BAD_CONFIG, "OBJCACHE_DIR=\"%.64s...\": %s", env,
+                   expected_text(T_DIR));
+  }
+  return OC_OK;
+}
+
+static int lookup_key(const char *name) {
+  for (int i = 0; i < OC_CONFIG_KEY_COUNT; i++)
+    if (strcmp(keys[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+static char *trim(char *s) {
+  while (isspace((unsigned char)*s))
+    s++;
+  size_t len = strlen(s);
+  while (len > 0 && isspace((unsigned char)s[len - 1]))
+    s[--len] = '\0';
+  return s;
+}
+
+/* Splits a conf line into key and value. Returns 0 for a blank or comment
+ * line, 1 for a setting, -1 for a malformed line. */
+static int split_line(char *line, char **key, char **value) {
+  char *s = trim(line);
+  if (*s == '\0' || *s == '#')
+    return 0;
+  char *eq = strchr(s, '=');
+  if (!eq)
+    return -1;
+  *eq = '\0';
+  *key = trim(s);
+  *value = trim(eq + 1);
+  return **key ? 1 : -1;
+}
+
+static void conf_path(const oc_config *cfg, char *out, size_t size) {
+  snprintf(out, size, "%s/" CONF_NAME, cfg->cache_dir);
+}
+
+static const char *known_keys_text(void) {
+  return "known keys: disable, max_size, compression_level, umask, debug, "
+         "logfile, direct, remote, read_only, remote_only";
+}
+
+static oc_status load_file(oc_config *cfg, oc_error *err) {
+  char path[PATH_MAX + 32];
+  conf_path(cfg, path, sizeof path);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR)
+      return OC_OK; /* no conf file: defaults and environment only */
+    return oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path,
+                   strerror(errno));
+  }
+  FILE *f = fdopen(fd, "r");
+  if (!f) {
+    int e = errno;
+    close(fd);
+    return oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path, strerror(e));
+  }
+  oc_status status = OC_OK;
+  oc_error fresh;
+  char *line = NULL;
+  size_t cap = 0;
+  unsigned lineno = 0;
+  ssize_t len;
+  errno = 0;
+  while ((len = getline(&line, &cap, f)) >= 0) {
+    lineno++;
+    if ((size_t)len != strlen(line)) {
+      oc_fail(&fresh, OC_BAD_CONFIG, "%s line %u: contains a NUL byte", path,
+              lineno);
+      status = keep_first(status, err, &fresh);
+      continue;
+    }
+    char *key, *value;
+    int kind = split_line(line, &key, &value);
+    if (kind == 0)
+      continue;
+    if (kind < 0) {
+      oc_fail(&fresh, OC_BAD_CONFIG,
+              "%s line %u: expected \"key = value\", got \"%.100s\"", path,
+              lineno, trim(line));
+      status = keep_first(status, err, &fresh);
+      continue;
+    }
+    int k = lookup_key(key);
+    if (k < 0) {
+      oc_fail(&fresh, OC_BAD_CONFIG, "%s line %u: unknown key \"%.100s\"; %s",
+              path, lineno, key, known_keys_text());
+      status = keep_first(status, err, &fresh);
+      continue;
+    }
+    if (k == OC_CONFIG_DIR) {
+      oc_fail(&fresh, OC_BAD_CONFIG,
+              "%s line %u: cache_dir cannot be set in " CONF_NAME
+              " (it lives in the cache directory); set OBJCACHE_DIR instead",
+              path, lineno);
+      status = keep_first(status, err, &fresh);
+      continue;
+    }
+    if (!apply_value(cfg, (oc_config_key)k, value)) {
+      oc_fail(&fresh, OC_BAD_CONFIG, "%s line %u: %s = \"%.200s\": %s", path,
+              lineno, key, value, expected_text(keys[k].type));
+      status = keep_first(status, err, &fresh);
+      continue;
+    }
+    cfg->source[k] = OC_SOURCE_FILE;
+  }
+  int read_error = ferror(f) ? errno : 0;
+  free(line);
+  fclose(f);
+  if (read_error) {
+    oc_fail(&fresh, OC_IO_ERROR, "cannot read %s: %s", path,
+            strerror(read_error));
+    status = keep_first(status, err, &fresh);
+  }
+  return status;
+}
+
+static oc_status load_env(oc_config *cfg, oc_error *err) {
+  oc_status status = OC_OK;
+  for (int k = 0; k < OC_CONFIG_KEY_COUNT; k++) {
+    if (k == OC_CONFIG_DIR)
+      continue;
+    const char *value = getenv(keys[k].env);
+    if (!value)
+      continue;
+    /* An empty variable means "not set" except for the free-form strings,
+     * where OBJCACHE_LOGFILE= or OBJCACHE_REMOTE= switch the feature off. */
+    if (!*value && keys[k].type != T_PATH && keys[k].type != T_STRING)
+      continue;
+    if (!apply_value(cfg, (oc_config_key)k, value)) {
+      oc_error fresh;
+      oc_fail(&fresh, OC_BAD_CONFIG, "%s=\"%.200s\": %s", keys[k].env, value,
+              expected_text(keys[k].type));
+      status = keep_first(status, err, &fresh);
+      continue;
+    }
+    cfg->source[k] = OC_SOURCE_ENV;
+  }
+  return status;
+}
+
+oc_status oc_config_load(oc_config *cfg, oc_error *err) {
+  if (!cfg)
+    return oc_fail(err, OC_INVALID, "oc_config_load: NULL config");
+  set_defaults(cfg);
+  oc_error fresh;
+  oc_status status = OC_OK;
+  if (load_cache_dir(cfg, &fresh) != OC_OK)
+    status = keep_first(status, err, &fresh);
+  if (load_file(cfg, &fresh) != OC_OK)
+    status = keep_first(status, err, &fresh);
+  if (load_env(cfg, &fresh) != OC_OK)
+    status = keep_first(status, err, &fresh);
+  return status;
+}
+
+/* ---- display ------------------------------------------------------------ */
+
+static void format_size(uint64_t bytes, char *out, size_t out_size) {
+  static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB",
+                                      "EiB"};
+  if (bytes < 1024) {
+    snprintf(out, out_size, "%" PRIu64 " B", bytes);
+    return;
+  }
+  double v = (double)bytes / 1024;
+  size_t u = 0;
+  while (v >= 1024 && u + 1 < sizeof units / sizeof *units) {
+    v /= 1024;
+    u++;
+  }
+  snprintf(out, out_size, "%.1f %s", v, units[u]);
+}
+
+void oc_config_format_value(const oc_config *cfg, oc_config_key key,
+                            char *out, size_t out_size) {
+  if (!out || out_size == 0)
+    return;
+  switch (key) {
+  case OC_CONFIG_DIR: snprintf(out, out_size, "%s", cfg->cache_dir); return;
+  case OC_CONFIG_DISABLE:
+    snprintf(out, out_size, "%s", cfg->disable ? "true" : "false");
+    return;
+  case OC_CONFIG_MAX_SIZE: format_size(cfg->max_size, out, out_size); return;
+  case OC_CONFIG_COMPRESSION_LEVEL:
+    snprintf(out, out_size, "%d", cfg->compression_level);
+    return;
+  case OC_CONFIG_UMASK:
+    if (cfg->umask < 0)
+      snprintf(out, out_size, "unset");
+    else
+      snprintf(out, out_size, "%03o", (unsigned)cfg->umask);
+    return;
+  case OC_CONFIG_DEBUG:
+    snprintf(out, out_size, "%s", cfg->debug ? "true" : "false");
+    return;
+  case OC_CONFIG_LOGFILE: snprintf(out, out_size, "%s", cfg->logfile); return;
+  case OC_CONFIG_DIRECT:
+    snprintf(out, out_size, "%s", cfg->direct ? "true" : "false");
+    return;
+  case OC_CONFIG_REMOTE: snprintf(out, out_size, "%s", cfg->remote); return;
+  case OC_CONFIG_READ_ONLY:
+    snprintf(out, out_size, "%s", cfg->read_only ? "true" : "false");
+    return;
+  case OC_CONFIG_REMOTE_ONLY:
+    snprintf(out, out_size, "%s", cfg->remote_only ? "true" : "false");
+    return;
+  case OC_CONFIG_KEY_COUNT: break;
+  }
+  out[0] = '\0';
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* True if `line` sets `name` (ignoring surrounding blanks). */
+static bool line_sets(const char *line, size_t len, const char *name) {
+  char copy[256];
+  if (len >= sizeof copy)
+    len = sizeof copy - 1;
+  memcpy(copy, line, len);
+  copy[len] = '\0';
+  char *key, *value;
+  return split_line(copy, &key, &value) == 1 && strcmp(key, name) == 0;
+}
+
+oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
+                                const char *value, oc_error *err) {
+  if (!cfg || !value || (unsigned)key >= OC_CONFIG_KEY_COUNT)
+    return oc_fail(err, OC_INVALID, "oc_config_set_in_file: bad argument");
+  if (key == OC_CONFIG_DIR)
+    return oc_fail(err, OC_BAD_CONFIG,
+                   "cache_dir cannot be set in " CONF_NAME
+                   "; set OBJCACHE_DIR instead");
+  /* Validate with the same parser the loader uses, on the trimmed value. */
+  size_t vlen = strlen(value);
+  char *trimmed_copy = malloc(vlen + 1);
+  if (!trimmed_copy)
+    return oc_fail(err, OC_NO_MEMORY, "out of memory");
+  memcpy(trimmed_copy, value, vlen + 1);
+  char *v = trim(trimmed_copy);
+  oc_config scratch = *cfg;
+  if (strpbrk(v, "\n\r") || !apply_value(&scratch, key, v)) {
+    oc_status s = oc_fail(err, OC_BAD_CONFIG, "%s = \"%.200s\": %s",
+                          keys[key].name, value, expected_text(keys[key].type));
+    free(trimmed_copy);
+    return s;
+  }
+
+  oc_status status = oc_fs_mkdirs(cfg->cache_dir, cfg->umask, err);
+  if (status != OC_OK) {
+    free(trimmed_copy);
+    return status;
+  }
+  char path[PATH_MAX + 32];
+  conf_path(cfg, path, sizeof path);
+
+  /* Old contents (if any), kept line by line. */
+  oc_buffer old = {0};
+  mode_t mode = 0666;
+  bool have_mode = false;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    struct stat st;
+    if (fstat(fd, &st) == 0) {
+      mode = st.st_mode & 07777;
+      have_mode = true;
+    }
+    status = oc_fs_read_fd(fd, path, (size_t)64 << 20, &old, err);
+    close(fd);
+    if (status != OC_OK) {
+      if (status == OC_CORRUPT)
+        status = oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path,
+                         "not a regular file of reasonable size");
+      goto out;
+    }
+  } else if (errno != ENOENT) {
+    status = oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path,
+                     strerror(errno));
+    goto out;
+  }
+
+  oc_buffer out_text = {0};
+  bool replaced = false;
+  size_t pos = 0;
+  char setting[1200];
+  int slen = snprintf(setting, sizeof setting, "%s = %s\n", keys[key].name, v);
+  if (slen < 0 || (size_t)slen >= sizeof setting) {
+    status = oc_fail(err, OC_BAD_CONFIG, "%s: value is too long",
+                     keys[key].name);
+    goto out;
+  }
+  while (pos < old.size) {
+    const uint8_t *nl = memchr(old.data + pos, '\n', old.size - pos);
+    size_t end = nl ? (size_t)(nl - old.data) + 1 : old.size;
+    const char *line = (const char *)old.data + pos;
+    size_t line_len = end - pos;
+    if (line_sets(line, line_len, keys[key].name)) {
+      if (!replaced &&
+          oc_buffer_append(&out_text, setting, (size_t)slen) != OC_OK)
+        status = OC_NO_MEMORY;
+      replaced = true; /* later duplicates are dropped */
+    } else {
+      if (oc_buffer_append(&out_text, line, line_len) != OC_OK ||
+          (!nl && oc_buffer_append(&out_text, "\n", 1) != OC_OK))
+        status = OC_NO_MEMORY;
+    }
+    pos = end;
+  }
+  if (!replaced && oc_buffer_append(&out_text, setting, (size_t)slen) != OC_OK)
+    status = OC_NO_MEMORY;
+  if (status != OC_OK) {
+    status = oc_fail(err, OC_NO_MEMORY, "out of memory writing %s", path);
+    oc_buffer_free(&out_text);
+    goto out;
+  }
+
+  char tmp[PATH_MAX + 80];
+  oc_fs_temp_name(tmp, sizeof tmp, path);
+  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    int e = errno;
+    status = oc_fail(err, oc_fs_errno_status(e), "cannot create %s: %s", tmp,
+                     strerror(e));
+    oc_buffer_free(&out_text);
+    goto out;
+  }
+  if (have_mode)
+    (void)fchmod(fd, mode);
+  else
+    oc_fs_apply_mask(fd, 0666, cfg->umask);
+  int e = oc_fs_write_all(fd, out_text.data, out_text.size);
+  if (close(fd) != 0 && e == 0)
+    e = errno;
+  oc_buffer_free(&out_text);
+  if (e == 0 && rename(tmp, path) != 0)
+    e = errno;
+  if (e != 0) {
+    unlink(tmp);
+    status = oc_fail(err, oc_fs_errno_status(e), "cannot write %s: %s", path,
+                     strerror(e));
+    goto out;
+  }
+  status = OC_OK;
+out:
+  oc_buffer_free(&old);
+  free(trimmed_copy);
+  return status;
+}

@@ -1,0 +1,235 @@
+/* store.c - the local object store of store.h: one file per entry under
+ * <cache_dir>/objects/<2 hex>/<62 hex>, written through a temp file and
+ * rename(2), read without any lock; a damaged entry is removed and counted.
+ * Size control (per-shard LRU eviction) lives in eviction.c. */
+#include "objcache/store.h"
+
+#include "fsutil.h"
+#include "store_internal.h"
+
+#include "objcache/stats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+oc_status oc_store_open(const oc_config *cfg, oc_store **out, oc_error *err) {
+  if (!cfg || !out)
+    return oc_fail(err, OC_INVALID, "oc_store_open: NULL argument");
+  *out = NULL;
+  if (cfg->cache_dir[0] == '\0')
+    return oc_fail(err, OC_INVALID, "no cache directory configured");
+  oc_store *store = calloc(1, sizeof *store);
+  if (!store)
+    return oc_fail(err, OC_NO_MEMORY, "out of memory opening the store");
+  int n = snprintf(store->cache_dir, sizeof store->cache_dir, "%s",
+                   cfg->cache_dir);
+  int m = snprintf(store->objects, sizeof store->objects, "%s/objects",
+                   cfg->cache_dir);
+  if (n < 0 || (size_t)n >= sizeof store->cache_dir || m < 0 ||
+      (size_t)m + OC_STORE_ENTRY_PATH_EXTRA >= sizeof store->objects) {
+    free(store);
+    return oc_fail(err, OC_INVALID, "cache directory name too long: %.64s...",
+                   cfg->cache_dir);
+  }
+  store->max_size = cfg->max_size;
+  store->compression_level = cfg->compression_level;
+  store->mask = cfg->umask >= 0 ? (cfg->umask & 0777) : -1;
+  store->read_only = cfg->read_only;
+
+  if (store->read_only) {
+    /* Create nothing; a missing cache is just an empty one. */
+    struct stat st;
+    if (stat(store->cache_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+      free(store);
+      return oc_fail(err, OC_IO_ERROR,
+                     "cache directory %s exists and is not a directory",
+                     cfg->cache_dir);
+    }
+  } else {
+    oc_status status = oc_fs_mkdirs(store->objects, store->mask, err);
+    if (status != OC_OK) {
+      free(store);
+      return status;
+    }
+  }
+  *out = store;
+  return OC_OK;
+}
+
+void oc_store_close(oc_store *store) { free(store); }
+
+/* Opens objects/<xx> without following a symlink planted in its place.
+ * With `create`, makes it (and its parents) when missing. */
+int oc_store_open_shard(oc_store *store, unsigned shard, bool create,
+                        oc_error *err, oc_status *status) {
+  char path[PATH_MAX + 16];
+  snprintf(path, sizeof path, "%s/%02x", store->objects, shard & 0xff);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0)
+      return fd;
+    int e = errno;
+    if (e == ENOENT && create && attempt == 0) {
+      *status = oc_fs_mkdirs(path, store->mask, err);
+      if (*status != OC_OK)
+        return -1;
+      continue;
+    }
+    if (e == ENOENT) {
+      *status = OC_NOT_FOUND;
+      return -1;
+    }
+    if (e == ELOOP)
+      *status = oc_fail(err, OC_IO_ERROR,
+                        "%s is a symlink; the store never follows one", path);
+    else
+      *status = oc_fail(err, oc_fs_errno_status(e), "cannot open %s: %s",
+                        path, strerror(e));
+    return -1;
+  }
+  *status = oc_fail(err, OC_IO_ERROR, "cannot open %s", path);
+  return -1;
+}
+
+static void split_key(const oc_digest *key, unsigned *shard, char name[63]) {
+  char hex[OC_DIGEST_HEX_SIZE];
+  oc_digest_to_hex(key, hex);
+  *shard = key->bytes[0];
+  memcpy(name, hex + 2, 63); /* 62 hex digits and the NUL */
+}
+
+/* Removes a damaged entry unless it has meanwhile been replaced by another
+ * file (a fresh put of the same key), then counts it. */
+static void discard_corrupt(oc_store *store, int dirfd, const char *name,
+                            int fd) {
+  if (store->read_only)
+    return;
+  struct stat mine, now;
+  bool same = fd < 0 ||
+              (fstat(fd, &mine) == 0 &&
+               fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+               mine.st_dev == now.st_dev && mine.st_ino == now.st_ino);
+  if (same && unlinkat(dirfd, name, 0) == 0)
+    (void)oc_stats_bump(store->cache_dir, OC_STAT_CORRUPT_ENTRIES, 1, NULL);
+}
+
+oc_status oc_store_get(oc_store *store, const oc_digest *key,
+                       oc_buffer *object, oc_entry_meta *meta, oc_error *err) {
+  if (!store || !key || !object)
+    return oc_fail(err, OC_INVALID, "oc_store_get: NULL argument");
+  unsigned shard;
+  char name[63];
+  split_key(key, &shard, name);
+  oc_status status = OC_OK;
+  int dirfd = oc_store_open_shard(store, shard, false, err, &status);
+  if (dirfd < 0)
+    return status;
+  char path[PATH_MAX + 80];
+  snprintf(path, sizeof path, "%s/%02x/%s", store->objects, shard, name);
+
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    if (e == ENOENT) {
+      close(dirfd);
+      return OC_NOT_FOUND;
+    }
+    if (e == ELOOP) { /* a symlink where an entry belongs */
+      discard_corrupt(store, dirfd, name, -1);
+      close(dirfd);
+      return oc_fail(err, OC_CORRUPT, "entry %s is a symlink (removed)", path);
+    }
+    close(dirfd);
+    return oc_fail(err, oc_fs_errno_status(e), "cannot open %s: %s", path,
+                   strerror(e));
+  }
+
+  oc_buffer raw = {0};
+  oc_error detail;
+  status = oc_fs_read_fd(fd, path, OC_STORE_MAX_ENTRY_FILE, &raw, &detail);
+  if (status == OC_OK) {
+    object->size = 0;
+    status = oc_entry_decode(raw.data, raw.size, key, object, meta, &detail);
+  }
+  oc_buffer_free(&raw);
+  if (status == OC_OK) {
+    if (!store->read_only)
+      (void)futimens(fd, NULL); /* LRU: a hit makes the entry young */
+  } else if (status == OC_CORRUPT) {
+    discard_corrupt(store, dirfd, name, fd);
+    status = oc_fail(err, OC_CORRUPT, "entry %s is corrupt%s: %s", path,
+                     store->read_only ? "" : " (removed)", detail.message);
+  } else if (err) {
+    *err = detail;
+  }
+  close(fd);
+  close(dirfd);
+  return status;
+}
+
+oc_status oc_store_put(oc_store *store, const oc_digest *key,
+                       const void *object, size_t size,
+                       const oc_entry_meta *meta, oc_error *err) {
+  if (!store || !key || (!object && size > 0))
+    return oc_fail(err, OC_INVALID, "oc_store_put: NULL argument");
+  if (store->read_only)
+    return OC_OK; /* read_only: serve hits, never add */
+  oc_buffer encoded = {0};
+  oc_status status = oc_entry_encode(key, object, size, meta,
+                                     store->compression_level, &encoded, err);
+  if (status != OC_OK) {
+    oc_buffer_free(&encoded);
+    return status;
+  }
+  unsigned shard;
+  char name[63];
+  split_key(key, &shard, name);
+  int dirfd = oc_store_open_shard(store, shard, true, err, &status);
+  if (dirfd < 0) {
+    oc_buffer_free(&encoded);
+    return status;
+  }
+
+  char tmp[64];
+  int fd = -1;
+  for (int attempt = 0; attempt < 8 && fd < 0; attempt++) {
+    oc_fs_temp_name(tmp, sizeof tmp, "");
+    fd = openat(dirfd, tmp,
+                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST)
+      break;
+  }
+  if (fd < 0) {
+    int e = errno;
+    close(dirfd);
+    oc_buffer_free(&encoded);
+    return oc_fail(err, oc_fs_errno_status(e), "cannot create %s/%02x/%s: %s",
+                   store->objects, shard, tmp, strerror(e));
+  }
+  oc_fs_apply_mask(fd, 0666, store->mask);
+  int e = oc_fs_write_all(fd, encoded.data, encoded.size);
+  if (close(fd) != 0 && e == 0)
+    e = errno;
+  if (e == 0 && renameat(dirfd, tmp, dirfd, name) != 0)
+    e = errno;
+  size_t written = encoded.size;
+  oc_buffer_free(&encoded);
+  if (e != 0) {
+    unlinkat(dirfd, tmp, 0);
+    close(dirfd);
+    return oc_fail(err, oc_fs_errno_status(e), "cannot write %s/%02x/%s: %s",
+                   store->objects, shard, name, strerror(e));
+  }
+
+  /* Size control never fails the put: the object is stored already. */
+  oc_store_account_put(store, dirfd, shard, name, written);
+  close(dirfd);
+  return OC_OK;
+}

@@ -1,0 +1,43 @@
+/* store_internal.h - what store.c and eviction.c share: the store handle and
+ * the size-control hooks. Not part of the API. */
+#ifndef OBJCACHE_LIB_STORE_INTERNAL_H
+#define OBJCACHE_LIB_STORE_INTERNAL_H
+
+#include "objcache/store.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <zstd.h>
+
+struct oc_store {
+  char cache_dir[PATH_MAX];
+  char objects[PATH_MAX]; /* <cache_dir>/objects */
+  uint64_t max_size;      /* 0: no limit */
+  int compression_level;
+  int mask;               /* umask for what the store creates, -1: process's */
+  bool read_only;
+};
+
+/* Room needed after `objects` for "/xx/<62 hex>" or a temp-file name. */
+#define OC_STORE_ENTRY_PATH_EXTRA 96
+/* The largest entry file a valid entry can be. */
+#define OC_STORE_MAX_ENTRY_FILE \
+  ((size_t)OC_ENTRY_HEADER_SIZE + ZSTD_COMPRESSBOUND(OC_ENTRY_MAX_CONTENT))
+#define OC_STORE_SHARDS 256
+/* Temp files older than this belong to a crashed writer. */
+#define OC_STORE_TEMP_MAX_AGE_SECONDS 3600
+/* Name of the per-shard size counter (also the shard's lock file). */
+#define OC_STORE_SIZE_FILE ".size"
+
+/* Opens objects/<xx> (O_NOFOLLOW); -1 with *status set on failure,
+ * OC_NOT_FOUND when it does not exist and !create. */
+int oc_store_open_shard(oc_store *store, unsigned shard, bool create,
+                        oc_error *err, oc_status *status);
+
+/* After a put of `bytes` bytes as `name` in shard dirfd: updates the shard's
+ * size counter and evicts when the shard may be over its share. */
+void oc_store_account_put(oc_store *store, int dirfd, unsigned shard,
+                          const char *name, size_t bytes);
+
+#endif
