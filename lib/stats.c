@@ -166,7 +166,7 @@ oc_status oc_stats_add(const char *cache_dir, const oc_stats *delta,
   if (shard_path(cache_dir, (unsigned)getpid() % STATS_SHARDS, path,
                  sizeof path) != 0)
     return oc_fail(err, OC_INVALID, "cache directory name too long");
-  int fd;
+  int fd = -1;
   oc_status status = open_for_update(cache_dir, path, &fd, err);
   if (status != OC_OK)
     return status;
