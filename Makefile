@@ -10,8 +10,12 @@ all: build
 bootstrap:
 	@utils/scripts/bootstrap.sh
 
+# clang-22 builds everything: the plugin must match the clang it loads into,
+# and the fuzzer needs clang's -fsanitize=fuzzer.
+CMAKE_FLAGS = -G Ninja -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22
+
 $(BUILD)/build.ninja: | bootstrap
-	cmake -S . -B $(BUILD) -G Ninja
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
 
 build: bootstrap $(BUILD)/build.ninja
 	cmake --build $(BUILD)
@@ -20,7 +24,7 @@ demo: build
 	utils/scripts/demo.sh $(BUILD)
 
 check: build
-	utils/scripts/check.sh $(BUILD) $(ASAN_BUILD)
+	CMAKE_FLAGS="$(CMAKE_FLAGS)" utils/scripts/check.sh $(BUILD) $(ASAN_BUILD)
 
 bench: build
 	utils/bench/run.sh $(BUILD)

@@ -36,7 +36,7 @@ ctest --test-dir "$build" --output-on-failure -j "$jobs" | tee "$logs/unit"
 count "$logs/unit"
 
 echo "== unit tests under ASan/UBSan"
-if cmake -S . -B "$asan_build" -G Ninja -DOBJCACHE_SANITIZE=ON >/dev/null &&
+if cmake -S . -B "$asan_build" ${CMAKE_FLAGS:--G Ninja} -DOBJCACHE_SANITIZE=ON >/dev/null &&
   cmake --build "$asan_build" >"$logs/asan-build" 2>&1; then
   ctest --test-dir "$asan_build" --output-on-failure -j "$jobs" | tee "$logs/asan"
   count "$logs/asan"

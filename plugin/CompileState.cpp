@@ -1,0 +1,114 @@
+//===- CompileState.cpp - Per-compilation state, outcome and reporting ----===//
+//
+// The outcome of a compilation (hit, miss, uncacheable, error) is decided in
+// Plugin.cpp; this file turns it into statistics, the log line and the
+// --explain history, once per translation unit.
+//
+//===----------------------------------------------------------------------===//
+#include "CompileState.h"
+
+extern "C" {
+#include "objcache/history.h"
+#include "objcache/log.h"
+}
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace objcache {
+
+static thread_local CompileState *Current = nullptr;
+
+CompileState *currentState() { return Current; }
+void setCurrentState(CompileState *State) { Current = State; }
+
+CompileState::~CompileState() { oc_buffer_free(&CachedObject); }
+
+void CompileState::markUncacheable(oc_stat Reason, std::string Detail) {
+  Result = Outcome::Uncacheable;
+  UncacheableReason = Reason;
+  UncacheableDetail = std::move(Detail);
+}
+
+void CompileState::reportError(const std::string &Message) {
+  // Printed directly, not through clang's diagnostics: -Werror must never
+  // turn a cache fault into a failed build.
+  llvm::errs() << "objcache: warning: " << Message
+               << "; compiling without the cache\n";
+  Warned = true;
+  Result = Outcome::Error;
+}
+
+void CompileState::noteFault(const std::string &Message) {
+  llvm::errs() << "objcache: warning: " << Message << "\n";
+  Warned = true;
+  ++Faults;
+}
+
+static const char *outcomeName(Outcome Result) {
+  switch (Result) {
+  case Outcome::Hit:
+    return "hit";
+  case Outcome::Miss:
+    return "miss";
+  case Outcome::Uncacheable:
+    return "uncacheable";
+  case Outcome::Error:
+    return "error";
+  default:
+    return "none";
+  }
+}
+
+void CompileState::finish() {
+  oc_buffer_free(&CachedObject);
+  if (Result == Outcome::Pending || Result == Outcome::Lookup ||
+      Result == Outcome::Disabled || !ConfigLoaded)
+    return;
+
+  oc_stats Delta{};
+  switch (Result) {
+  case Outcome::Hit:
+    Delta.value[OC_STAT_HITS] = 1;
+    Delta.value[OC_STAT_TIME_SAVED_MS] = CachedMeta.compile_time_ms;
+    break;
+  case Outcome::Miss:
+    Delta.value[OC_STAT_MISSES] = 1;
+    break;
+  case Outcome::Uncacheable:
+    Delta.value[OC_STAT_UNCACHEABLE] = 1;
+    Delta.value[UncacheableReason.value_or(OC_STAT_UNCACHEABLE_OTHER)] = 1;
+    break;
+  default:
+    Delta.value[OC_STAT_ERRORS] = 1;
+    break;
+  }
+  Delta.value[OC_STAT_ERRORS] += Faults;
+  oc_error Err{};
+  // After a reported fault the stats are likely unwritable too: one warning
+  // line per compile is enough.
+  if (oc_stats_add(Config.cache_dir, &Delta, &Err) != OC_OK && !Warned)
+    llvm::errs() << "objcache: warning: cannot update statistics: "
+                 << Err.message << "\n";
+
+  if (Config.logfile[0]) {
+    auto Elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - CompileStart);
+    std::string Reason = UncacheableDetail.empty() ? "-" : UncacheableDetail;
+    if (oc_log_compile(&Config, SourcePath.c_str(),
+                       KeyHex.empty() ? "-" : KeyHex.c_str(),
+                       outcomeName(Result), Reason.c_str(),
+                       static_cast<uint64_t>(Elapsed.count()),
+                       &Err) != OC_OK)
+      llvm::errs() << "objcache: warning: cannot write log: " << Err.message
+                   << "\n";
+  }
+
+  if (Config.debug && !FactorRecord.empty() && OutputPath != "-") {
+    if (oc_history_record(&Config, OutputPath.c_str(), FactorRecord.data(),
+                          FactorRecord.size(), &Err) != OC_OK)
+      llvm::errs() << "objcache: warning: cannot record factors: "
+                   << Err.message << "\n";
+  }
+}
+
+} // namespace objcache

@@ -1,0 +1,80 @@
+//===- CompileState.h - What objcache knows about one compilation ---------===//
+//
+// One CompileState lives for exactly one translation unit: it is created by
+// the frontend hook before parsing and destroyed with that hook's AST
+// consumer, after code generation. The pass-builder callbacks find it through
+// a thread-local pointer, so two compilations on two threads never see each
+// other's state, and a TU whose front end failed cannot leak into the next.
+//
+//===----------------------------------------------------------------------===//
+#ifndef OBJCACHE_PLUGIN_COMPILESTATE_H
+#define OBJCACHE_PLUGIN_COMPILESTATE_H
+
+extern "C" {
+#include "objcache/buffer.h"
+#include "objcache/config.h"
+#include "objcache/entry.h"
+#include "objcache/hash.h"
+#include "objcache/stats.h"
+}
+
+#include "llvm/ADT/SmallVector.h"
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace clang {
+class CompilerInstance;
+} // namespace clang
+
+namespace objcache {
+
+// Pending: nothing decided yet. Lookup: a miss, code generation to come.
+enum class Outcome { Pending, Lookup, Hit, Miss, Uncacheable, Error, Disabled };
+
+struct CompileState {
+  clang::CompilerInstance *CI = nullptr;
+
+  // Settled by the frontend hook.
+  oc_config Config{};
+  bool ConfigLoaded = false;
+  std::string SourcePath; // the main input, as given
+  std::string OutputPath; // absolute path of the object, "-" for stdout
+  std::optional<oc_stat> UncacheableReason;
+  std::string UncacheableDetail;
+
+  // Settled at pipeline start.
+  Outcome Result = Outcome::Pending;
+  oc_digest Key{};
+  std::string KeyHex;
+  std::string FactorRecord; // only with debug on
+  oc_buffer CachedObject{}; // the object to serve on a hit
+  oc_entry_meta CachedMeta{};
+  bool BackendDiagnosed = false; // a warning/error/remark after the front end
+  bool StartSeen = false;        // the pipeline-start pass ran
+  bool CodeGenSeen = false;      // the pre-codegen callback ran
+  bool Warned = false;           // a warning line was printed already
+  unsigned Faults = 0;           // faults survived (corrupt entry), counted as errors
+  std::chrono::steady_clock::time_point PipelineStart;
+  std::chrono::steady_clock::time_point CompileStart;
+
+  ~CompileState();
+
+  void markUncacheable(oc_stat Reason, std::string Detail);
+  // A cache fault: one warning line on stderr, counted in `errors`.
+  void reportError(const std::string &Message);
+  // A fault the compile survives with the cache still working (a corrupt
+  // entry, removed): one warning line, counted in `errors`.
+  void noteFault(const std::string &Message);
+  // Adds the outcome to the stats and the log; called once, at the end.
+  void finish();
+};
+
+// The state of the compilation running on this thread, or null.
+CompileState *currentState();
+void setCurrentState(CompileState *State);
+
+} // namespace objcache
+
+#endif

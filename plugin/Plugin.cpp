@@ -1,0 +1,343 @@
+//===- Plugin.cpp - objcache's hooks into Clang and LLVM ------------------===//
+//
+// One shared object, loaded with -fpass-plugin=objcache.so, provides:
+//   1. a frontend plugin action (run automatically after the main action)
+//      that captures the CompilerInstance and decides up front whether the
+//      compilation is cacheable at all;
+//   2. a pass at the very start of the optimization pipeline that computes
+//      the key and looks it up; on a hit it strips the module so the
+//      optimizer has nothing to do;
+//   3. the pre-codegen callback: on a hit it writes the cached object to
+//      clang's output stream; on a miss it runs code generation into memory,
+//      stores the object and writes it out.
+// Storage, hashing and statistics live in lib/ behind the C API.
+//
+//===----------------------------------------------------------------------===//
+#include "CodeGen.h"
+#include "CompileState.h"
+#include "KeyFactors.h"
+
+extern "C" {
+#include "objcache/store.h"
+#include "objcache/version.h"
+}
+
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/FrontendPluginRegistry.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/PassManager.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Plugins/PassPlugin.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <ctime>
+#include <type_traits>
+
+using namespace llvm;
+
+namespace objcache {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+//===-- 1. Frontend hook --------------------------------------------------===//
+
+// Decides, from the options alone, what the cache cannot reproduce.
+void classify(CompileState &State) {
+  const clang::CompilerInstance &CI = *State.CI;
+  const clang::CodeGenOptions &CG = CI.getCodeGenOpts();
+  clang::frontend::ActionKind Action = CI.getFrontendOpts().ProgramAction;
+  if (Action != clang::frontend::EmitObj &&
+      Action != clang::frontend::EmitAssembly)
+    State.markUncacheable(OC_STAT_UNCACHEABLE_OUTPUT_KIND,
+                          "output is LLVM IR, not an object");
+  else if (CG.PrepareForLTO || CG.PrepareForThinLTO)
+    State.markUncacheable(OC_STAT_UNCACHEABLE_OUTPUT_KIND,
+                          "-flto writes bitcode, not an object");
+  else if (!CG.SplitDwarfFile.empty() || !CG.SplitDwarfOutput.empty())
+    State.markUncacheable(OC_STAT_UNCACHEABLE_SPLIT_DWARF,
+                          "split DWARF (.dwo) output");
+  else if (!CG.CoverageNotesFile.empty())
+    State.markUncacheable(OC_STAT_UNCACHEABLE_COVERAGE,
+                          "--coverage notes (.gcno) output");
+  else if (!CG.OptRecordFile.empty())
+    State.markUncacheable(OC_STAT_UNCACHEABLE_EXTRA_OUTPUT,
+                          "optimization record file output");
+  else if (!CG.StackUsageOutput.empty())
+    State.markUncacheable(OC_STAT_UNCACHEABLE_EXTRA_OUTPUT,
+                          "-fstack-usage output");
+  else if (CG.TimePasses)
+    State.markUncacheable(OC_STAT_UNCACHEABLE_EXTRA_OUTPUT,
+                          "-ftime-report output");
+}
+
+std::string absoluteOutput(const clang::CompilerInstance &CI) {
+  std::string Output = CI.getFrontendOpts().OutputFile;
+  if (Output.empty() || Output == "-")
+    return Output.empty() ? "-" : Output;
+  SmallString<256> Path(Output);
+  sys::fs::make_absolute(Path);
+  sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
+  return std::string(Path);
+}
+
+// Owns the state of one translation unit. It runs after the main action's
+// consumer, so its HandleTranslationUnit comes after code generation.
+class StateOwner : public clang::ASTConsumer {
+public:
+  explicit StateOwner(std::unique_ptr<CompileState> State)
+      : State(std::move(State)) {
+    setCurrentState(this->State.get());
+  }
+  ~StateOwner() override { finish(); }
+  void HandleTranslationUnit(clang::ASTContext &) override { finish(); }
+
+private:
+  // Under -disable-free clang never destroys consumers, so the end of the
+  // translation unit is the reliable place to finish.
+  void finish() {
+    if (!State)
+      return;
+    if (currentState() == State.get())
+      setCurrentState(nullptr);
+    State->finish();
+    State.reset();
+  }
+
+  std::unique_ptr<CompileState> State;
+};
+
+class ObjcacheAction : public clang::PluginASTAction {
+protected:
+  std::unique_ptr<clang::ASTConsumer>
+  CreateASTConsumer(clang::CompilerInstance &CI, StringRef) override {
+    clang::frontend::ActionKind Action = CI.getFrontendOpts().ProgramAction;
+    bool Compiles = Action == clang::frontend::EmitObj ||
+                    Action == clang::frontend::EmitAssembly ||
+                    Action == clang::frontend::EmitBC ||
+                    Action == clang::frontend::EmitLLVM;
+    // A fresh state per translation unit, so nothing of a previous one (in
+    // `clang -c a.c b.c`) can leak into this one.
+    setCurrentState(nullptr);
+    if (!Compiles)
+      return std::make_unique<clang::ASTConsumer>();
+
+    auto State = std::make_unique<CompileState>();
+    State->CI = &CI;
+    State->CompileStart = Clock::now();
+    if (!CI.getFrontendOpts().Inputs.empty() &&
+        CI.getFrontendOpts().Inputs[0].isFile())
+      State->SourcePath = CI.getFrontendOpts().Inputs[0].getFile().str();
+    State->OutputPath = absoluteOutput(CI);
+
+    oc_error Err{};
+    oc_status Status = oc_config_load(&State->Config, &Err);
+    // A bad value still leaves a usable cache_dir, so the fault is counted.
+    State->ConfigLoaded = Status == OC_OK || Status == OC_BAD_CONFIG;
+    if (Status != OC_OK)
+      State->reportError(Err.message);
+    else if (State->Config.disable)
+      State->Result = Outcome::Disabled;
+    else
+      classify(*State);
+    return std::make_unique<StateOwner>(std::move(State));
+  }
+
+  bool ParseArgs(const clang::CompilerInstance &,
+                 const std::vector<std::string> &) override {
+    return true;
+  }
+  ActionType getActionType() override { return AddAfterMainAction; }
+};
+
+//===-- 2. Pipeline start -------------------------------------------------===//
+
+// PassBuilder keeps the TargetMachine and tuning options it was built with
+// private. It has no base class and no virtual function, so under the
+// Itanium C++ ABI its first data members are laid out in declaration order
+// at offset 0: TM, then PTO (llvm/Passes/PassBuilder.h, LLVM 22). The
+// pipeline-start pass checks the TargetMachine against the module before
+// trusting it.
+struct PassBuilderPrefix {
+  TargetMachine *TM;
+  PipelineTuningOptions PTO;
+};
+static_assert(!std::is_polymorphic<PassBuilder>::value,
+              "PassBuilder layout assumption broken");
+static_assert(sizeof(PassBuilder) > sizeof(PassBuilderPrefix),
+              "PassBuilder layout assumption broken");
+
+bool targetMachineMatches(const TargetMachine *TM, const Module &M) {
+  return TM && TM->getTargetTriple() == M.getTargetTriple() &&
+         TM->createDataLayout() == M.getDataLayout();
+}
+
+void countIrInput() {
+  // No frontend state: the input was LLVM IR or bitcode, so the front end
+  // that objcache hooks never ran.
+  CompileState State;
+  oc_error Err{};
+  if (oc_config_load(&State.Config, &Err) != OC_OK || State.Config.disable)
+    return;
+  State.ConfigLoaded = true;
+  State.markUncacheable(OC_STAT_UNCACHEABLE_IR_INPUT, "LLVM IR input");
+  State.CompileStart = Clock::now();
+  State.finish();
+}
+
+void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
+  if (!targetMachineMatches(Pipeline.TM, M)) {
+    State.reportError("cannot read clang's target machine");
+    return;
+  }
+  oc_key_builder *Key = oc_key_builder_new(State.Config.debug);
+  if (!Key) {
+    State.reportError("out of memory");
+    return;
+  }
+  std::string Error;
+  bool Complete = addKeyFactors(Key, State, M, Pipeline, Error);
+  State.Key = oc_key_digest(Key);
+  if (const char *Record = oc_key_record(Key, nullptr))
+    State.FactorRecord = Record;
+  oc_key_builder_free(Key);
+  if (!Complete) {
+    State.reportError(Error);
+    return;
+  }
+  char Hex[OC_DIGEST_HEX_SIZE];
+  oc_digest_to_hex(&State.Key, Hex);
+  State.KeyHex = Hex;
+
+  oc_store *Store = nullptr;
+  oc_error Err{};
+  oc_status Status = oc_store_open(&State.Config, &Store, &Err);
+  if (Status == OC_OK)
+    Status = oc_store_get(Store, &State.Key, &State.CachedObject,
+                          &State.CachedMeta, &Err);
+  oc_store_close(Store);
+  switch (Status) {
+  case OC_OK:
+    State.Result = Outcome::Hit;
+    stripModule(M);
+    return;
+  case OC_CORRUPT:
+    // The store removed the bad entry; compiling afresh replaces it.
+    State.noteFault(Err.message);
+    [[fallthrough]];
+  case OC_NOT_FOUND:
+    State.Result = Outcome::Lookup;
+    State.PipelineStart = Clock::now();
+    WatchingDiagnosticHandler::install(M.getContext(),
+                                       &State.BackendDiagnosed);
+    return;
+  default:
+    State.reportError(Err.message);
+    return;
+  }
+}
+
+class StartPass : public PassInfoMixin<StartPass> {
+public:
+  explicit StartPass(PipelineInfo Pipeline) : Pipeline(Pipeline) {}
+
+  PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
+    CompileState *State = currentState();
+    if (!State) {
+      countIrInput();
+      return PreservedAnalyses::all();
+    }
+    if (State->StartSeen || State->Result != Outcome::Pending)
+      return PreservedAnalyses::all();
+    State->StartSeen = true;
+    lookUp(*State, M, Pipeline);
+    return State->Result == Outcome::Hit ? PreservedAnalyses::none()
+                                         : PreservedAnalyses::all();
+  }
+
+  // Must run at -O0 too, where optnone would otherwise skip it.
+  static bool isRequired() { return true; }
+
+private:
+  PipelineInfo Pipeline;
+};
+
+void registerCallbacks(PassBuilder &PB) {
+  const auto &Prefix = reinterpret_cast<const PassBuilderPrefix &>(PB);
+  TargetMachine *TM = Prefix.TM;
+  PipelineTuningOptions PTO = Prefix.PTO;
+  PB.registerPipelineStartEPCallback(
+      [TM, PTO](ModulePassManager &MPM, OptimizationLevel Level) {
+        MPM.addPass(StartPass(PipelineInfo{TM, PTO, Level}));
+      });
+}
+
+//===-- 3. Pre-codegen ----------------------------------------------------===//
+
+bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
+                raw_pwrite_stream &OS) {
+  CompileState *State = currentState();
+  if (!State || State->CodeGenSeen)
+    return false;
+  State->CodeGenSeen = true;
+
+  if (State->Result == Outcome::Hit) {
+    OS.write(reinterpret_cast<const char *>(State->CachedObject.data),
+             State->CachedObject.size);
+    return true;
+  }
+  if (State->Result != Outcome::Lookup)
+    return false;
+
+  SmallVector<char, 0> Object;
+  bool Emitted = runCodeGen(M, TM, FileType, State->CI->getCodeGenOpts(),
+                            Object);
+  WatchingDiagnosticHandler::uninstall(M.getContext());
+  if (!Emitted) {
+    // Let clang try, and report, exactly as it would without objcache.
+    State->reportError("cannot set up code generation");
+    return false;
+  }
+  OS.write(Object.data(), Object.size());
+
+  if (State->BackendDiagnosed) {
+    State->markUncacheable(OC_STAT_UNCACHEABLE_BACKEND_DIAG,
+                           "the optimizer or backend emitted a diagnostic");
+    return true;
+  }
+  auto Elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      Clock::now() - State->PipelineStart);
+  oc_entry_meta Meta{static_cast<uint64_t>(std::time(nullptr)),
+                     static_cast<uint64_t>(Elapsed.count())};
+  oc_store *Store = nullptr;
+  oc_error Err{};
+  oc_status Status = oc_store_open(&State->Config, &Store, &Err);
+  if (Status == OC_OK)
+    Status = oc_store_put(Store, &State->Key, Object.data(), Object.size(),
+                          &Meta, &Err);
+  oc_store_close(Store);
+  if (Status != OC_OK) {
+    // The object is already written: only the caching failed.
+    llvm::errs() << "objcache: warning: cannot store the object: "
+                 << Err.message << "\n";
+    State->Warned = true;
+    State->Result = Outcome::Error;
+    return true;
+  }
+  State->Result = Outcome::Miss;
+  return true;
+}
+
+} // namespace
+} // namespace objcache
+
+static clang::FrontendPluginRegistry::Add<objcache::ObjcacheAction>
+    RegisterAction("objcache", "compilation cache (see docs/)");
+
+extern "C" LLVM_ATTRIBUTE_WEAK ::llvm::PassPluginLibraryInfo
+llvmGetPassPluginInfo() {
+  return {LLVM_PLUGIN_API_VERSION, "objcache", OC_VERSION,
+          objcache::registerCallbacks, objcache::preCodeGen};
+}
