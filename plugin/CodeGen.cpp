@@ -55,8 +55,14 @@ WatchingDiagnosticHandler::WatchingDiagnosticHandler(
     : Inner(std::move(Inner)), Seen(Seen) {}
 
 bool WatchingDiagnosticHandler::handleDiagnostics(const DiagnosticInfo &DI) {
-  if (DI.getSeverity() != DS_Note)
+  // Optimization remarks reach the handler whether or not they are enabled
+  // (clang filters them): only an enabled one would be printed.
+  if (auto *Remark = dyn_cast<DiagnosticInfoOptimizationBase>(&DI)) {
+    if (Remark->isEnabled())
+      *Seen = true;
+  } else if (DI.getSeverity() != DS_Note) {
     *Seen = true;
+  }
   if (Inner)
     return Inner->handleDiagnostics(DI);
   return false;

@@ -336,8 +336,11 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
 static clang::FrontendPluginRegistry::Add<objcache::ObjcacheAction>
     RegisterAction("objcache", "compilation cache (see docs/)");
 
-extern "C" LLVM_ATTRIBUTE_WEAK ::llvm::PassPluginLibraryInfo
-llvmGetPassPluginInfo() {
+// The only symbol objcache.so exports: everything else is hidden so that
+// lib/'s code cannot clash with symbols of clang or other plugins.
+extern "C" LLVM_ATTRIBUTE_WEAK LLVM_ATTRIBUTE_VISIBILITY_DEFAULT
+    ::llvm::PassPluginLibraryInfo
+    llvmGetPassPluginInfo() {
   return {LLVM_PLUGIN_API_VERSION, "objcache", OC_VERSION,
           objcache::registerCallbacks, objcache::preCodeGen};
 }
