@@ -1,0 +1,576 @@
+/* test_config.c - settings: defaults, env > file > default precedence,
+ * sources, every bad value and unknown key named in the error, size parsing
+ * and display, and the atomic rewrite of objcache.conf. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "objcache/config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char root[64];        /* a fresh temp dir per test */
+static char cache[128];      /* root/cache, used as OBJCACHE_DIR */
+
+static void clear_env(void) {
+  for (int k = 0; k < OC_CONFIG_KEY_COUNT; k++)
+    unsetenv(oc_config_env_name((oc_config_key)k));
+  unsetenv("XDG_CACHE_HOME");
+}
+
+static int setup(void **unused) {
+  (void)unused;
+  clear_env();
+  snprintf(root, sizeof root, "/tmp/oc-config-XXXXXX");
+  if (!mkdtemp(root))
+    return -1;
+  snprintf(cache, sizeof cache, "%s/cache", root);
+  mkdir(cache, 0777);
+  setenv("OBJCACHE_DIR", cache, 1);
+  setenv("HOME", root, 1);
+  return 0;
+}
+
+static int teardown(void **unused) {
+  (void)unused;
+  char cmd[PATH_MAX + 16];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+  int rc = system(cmd);
+  clear_env();
+  return rc == 0 ? 0 : -1;
+}
+
+static void write_conf(const char *text) {
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/objcache.conf", cache);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static char *read_conf(void) {
+  static char text[8192];
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/objcache.conf", cache);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  text[n] = '\0';
+  fclose(f);
+  return text;
+}
+
+#define assert_contains(haystack, needle)                                     \
+  do {                                                                        \
+    if (!strstr((haystack), (needle)))                                        \
+      fail_msg("\"%s\" does not contain \"%s\"", (haystack), (needle));       \
+  } while (0)
+
+static void defaults(void **unused) {
+  (void)unused;
+  unsetenv("OBJCACHE_DIR");
+  oc_config cfg;
+  oc_error err;
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  char want[PATH_MAX + 32];
+  snprintf(want, sizeof want, "%s/.cache/objcache", root);
+  assert_string_equal(cfg.cache_dir, want);
+  assert_false(cfg.disable);
+  assert_int_equal(cfg.max_size, (uint64_t)5 << 30);
+  assert_int_equal(cfg.compression_level, 1);
+  assert_int_equal(cfg.umask, -1);
+  assert_false(cfg.debug);
+  assert_string_equal(cfg.logfile, "");
+  assert_true(cfg.direct);
+  assert_string_equal(cfg.remote, "");
+  assert_false(cfg.read_only);
+  assert_false(cfg.remote_only);
+  for (int k = 0; k < OC_CONFIG_KEY_COUNT; k++)
+    assert_int_equal(cfg.source[k], OC_SOURCE_DEFAULT);
+
+  setenv("XDG_CACHE_HOME", "/xdg/here", 1);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_string_equal(cfg.cache_dir, "/xdg/here/objcache");
+  setenv("XDG_CACHE_HOME", "relative/xdg", 1); /* ignored, per the spec */
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_string_equal(cfg.cache_dir, want);
+}
+
+static void cache_dir_from_env(void **unused) {
+  (void)unused;
+  oc_config cfg;
+  oc_error err;
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_string_equal(cfg.cache_dir, cache);
+  assert_int_equal(cfg.source[OC_CONFIG_DIR], OC_SOURCE_ENV);
+  /* A relative OBJCACHE_DIR is made absolute. */
+  assert_int_equal(chdir(root), 0);
+  setenv("OBJCACHE_DIR", "cache", 1);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  char cwd[PATH_MAX];
+  assert_non_null(getcwd(cwd, sizeof cwd));
+  char want[2 * PATH_MAX];
+  snprintf(want, sizeof want, "%s/cache", cwd);
+  assert_string_equal(cfg.cache_dir, want);
+  assert_int_equal(chdir("/"), 0);
+}
+
+static void precedence_env_file_default(void **unused) {
+  (void)unused;
+  write_conf("# objcache settings\n"
+             "\n"
+             "max_size = 1G\n"
+             "  compression_level=5  \n"
+             "\t# indented comment\n"
+             "logfile = /var/log/objcache.log\n"
+             "direct = off\n");
+  setenv("OBJCACHE_MAX_SIZE", "2G", 1);
+  setenv("OBJCACHE_DIRECT", "yes", 1);
+  setenv("OBJCACHE_DEBUG", "1", 1);
+  oc_config cfg;
+  oc_error err;
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_int_equal(cfg.max_size, (uint64_t)2 << 30);
+  assert_int_equal(cfg.source[OC_CONFIG_MAX_SIZE], OC_SOURCE_ENV);
+  assert_int_equal(cfg.compression_level, 5);
+  assert_int_equal(cfg.source[OC_CONFIG_COMPRESSION_LEVEL], OC_SOURCE_FILE);
+  assert_string_equal(cfg.logfile, "/var/log/objcache.log");
+  assert_int_equal(cfg.source[OC_CONFIG_LOGFILE], OC_SOURCE_FILE);
+  assert_true(cfg.direct);
+  assert_int_equal(cfg.source[OC_CONFIG_DIRECT], OC_SOURCE_ENV);
+  assert_true(cfg.debug);
+  assert_int_equal(cfg.source[OC_CONFIG_DEBUG], OC_SOURCE_ENV);
+  assert_int_equal(cfg.umask, -1);
+  assert_int_equal(cfg.source[OC_CONFIG_UMASK], OC_SOURCE_DEFAULT);
+
+  /* Without the variables, the file wins over the defaults. */
+  unsetenv("OBJCACHE_MAX_SIZE");
+  unsetenv("OBJCACHE_DIRECT");
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_int_equal(cfg.max_size, (uint64_t)1 << 30);
+  assert_int_equal(cfg.source[OC_CONFIG_MAX_SIZE], OC_SOURCE_FILE);
+  assert_false(cfg.direct);
+  /* An empty variable counts as unset for non-string settings, and as an
+   * explicit empty value for logfile/remote. */
+  setenv("OBJCACHE_MAX_SIZE", "", 1);
+  setenv("OBJCACHE_LOGFILE", "", 1);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_int_equal(cfg.max_size, (uint64_t)1 << 30);
+  assert_string_equal(cfg.logfile, "");
+  assert_int_equal(cfg.source[OC_CONFIG_LOGFILE], OC_SOURCE_ENV);
+}
+
+static void every_key_from_file_and_env(void **unused) {
+  (void)unused;
+  write_conf("disable = true\nmax_size = 300M\ncompression_level = -5\n"
+             "umask = 002\ndebug = on\nlogfile = /tmp/l\ndirect = no\n"
+             "remote = redis://host:6379\nread_only = yes\n"
+             "remote_only = 1\n");
+  oc_config cfg;
+  oc_error err;
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_true(cfg.disable);
+  assert_int_equal(cfg.max_size, (uint64_t)300 << 20);
+  assert_int_equal(cfg.compression_level, -5);
+  assert_int_equal(cfg.umask, 2);
+  assert_true(cfg.debug);
+  assert_string_equal(cfg.logfile, "/tmp/l");
+  assert_false(cfg.direct);
+  assert_string_equal(cfg.remote, "redis://host:6379");
+  assert_true(cfg.read_only);
+  assert_true(cfg.remote_only);
+  for (int k = 1; k < OC_CONFIG_KEY_COUNT; k++)
+    assert_int_equal(cfg.source[k], OC_SOURCE_FILE);
+
+  setenv("OBJCACHE_DISABLE", "off", 1);
+  setenv("OBJCACHE_COMPRESSION_LEVEL", "19", 1);
+  setenv("OBJCACHE_UMASK", "077", 1);
+  setenv("OBJCACHE_REMOTE", "", 1);
+  setenv("OBJCACHE_READ_ONLY", "FALSE", 1);
+  setenv("OBJCACHE_REMOTE_ONLY", "No", 1);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_false(cfg.disable);
+  assert_int_equal(cfg.compression_level, 19);
+  assert_int_equal(cfg.umask, 077);
+  assert_string_equal(cfg.remote, "");
+  assert_false(cfg.read_only);
+  assert_false(cfg.remote_only);
+  assert_int_equal(cfg.source[OC_CONFIG_UMASK], OC_SOURCE_ENV);
+  assert_int_equal(cfg.source[OC_CONFIG_REMOTE], OC_SOURCE_ENV);
+}
+
+static void bool_spellings(void **unused) {
+  (void)unused;
+  static const char *const yes[] = {"1", "true", "yes", "on", "TRUE", "Yes"};
+  static const char *const no[] = {"0", "false", "no", "off", "OFF"};
+  oc_config cfg;
+  oc_error err;
+  for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+    setenv("OBJCACHE_DISABLE", yes[i], 1);
+    assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+    assert_true(cfg.disable);
+  }
+  for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+    setenv("OBJCACHE_DISABLE", no[i], 1);
+    assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+    assert_false(cfg.disable);
+  }
+}
+
+typedef struct bad_case {
+  const char *key;
+  const char *value;
+  const char *expected; /* a piece of the accepted-values text */
+} bad_case;
+
+static const bad_case bad_cases[] = {
+    {"disable", "maybe", "true, false"},
+    {"debug", "2", "yes, no"},
+    {"direct", "enabled", "on, off"},
+    {"read_only", "y", "true, false"},
+    {"remote_only", "nope", "true, false"},
+    {"max_size", "banana", "500M, 10G or 1.5T"},
+    {"max_size", "-1G", "500M, 10G or 1.5T"},
+    {"max_size", "1.5", "500M, 10G or 1.5T"},
+    {"max_size", "10X", "500M, 10G or 1.5T"},
+    {"max_size", "99999999999999999999", "500M, 10G or 1.5T"},
+    {"max_size", "20000000T", "500M, 10G or 1.5T"},
+    {"compression_level", "20", "-5 to 19"},
+    {"compression_level", "-6", "-5 to 19"},
+    {"compression_level", "3x", "-5 to 19"},
+    {"compression_level", "fast", "-5 to 19"},
+    {"umask", "8", "octal"},
+    {"umask", "0778", "octal"},
+    {"umask", "1000", "octal"},
+    {"umask", "-2", "octal"},
+    {"umask", "u=rwx", "octal"},
+};
+
+static void bad_values_in_file_name_key_value_and_line(void **unused) {
+  (void)unused;
+  for (size_t i = 0; i < sizeof bad_cases / sizeof *bad_cases; i++) {
+    const bad_case *c = &bad_cases[i];
+    char text[512];
+    snprintf(text, sizeof text, "# header\nmax_size = 7M\n%s = %s\n", c->key,
+             c->value);
+    write_conf(text);
+    oc_config cfg;
+    oc_error err;
+    assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG);
+    assert_int_equal(err.status, OC_BAD_CONFIG);
+    char needle[256];
+    snprintf(needle, sizeof needle, "objcache.conf line 3: %s = \"%s\"",
+             c->key, c->value);
+    assert_contains(err.message, needle);
+    assert_contains(err.message, c->expected);
+    /* cfg stays usable: the directory and the good line are in place. */
+    assert_string_equal(cfg.cache_dir, cache);
+    if (strcmp(c->key, "max_size") != 0)
+      assert_int_equal(cfg.max_size, (uint64_t)7 << 20);
+  }
+}
+
+static void bad_values_in_env_name_the_variable(void **unused) {
+  (void)unused;
+  for (size_t i = 0; i < sizeof bad_cases / sizeof *bad_cases; i++) {
+    const bad_case *c = &bad_cases[i];
+    clear_env();
+    setenv("OBJCACHE_DIR", cache, 1);
+    char var[64] = "OBJCACHE_";
+    size_t j = 0;
+    for (; c->key[j]; j++)
+      var[9 + j] = (char)toupper((unsigned char)c->key[j]);
+    var[9 + j] = '\0';
+    setenv(var, c->value, 1);
+    oc_config cfg;
+    oc_error err;
+    assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG);
+    char needle[256];
+    snprintf(needle, sizeof needle, "%s=\"%s\"", var, c->value);
+    assert_contains(err.message, needle);
+    assert_contains(err.message, c->expected);
+    assert_string_equal(cfg.cache_dir, cache);
+  }
+  /* A bad value leaves the default in place. */
+  clear_env();
+  setenv("OBJCACHE_DIR", cache, 1);
+  setenv("OBJCACHE_COMPRESSION_LEVEL", "99", 1);
+  oc_config cfg;
+  oc_error err;
+  assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG);
+  assert_int_equal(cfg.compression_level, 1);
+  assert_int_equal(cfg.source[OC_CONFIG_COMPRESSION_LEVEL], OC_SOURCE_DEFAULT);
+}
+
+static void unknown_key_and_malformed_lines(void **unused) {
+  (void)unused;
+  oc_config cfg;
+  oc_error err;
+  write_conf("max_size = 1G\nmax_sise = 2G\n");
+  assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG);
+  assert_contains(err.message, "line 2: unknown key \"max_sise\"");
+  assert_contains(err.message, "max_size"); /* lists the known keys */
+  assert_int_equal(cfg.max_size, (uint64_t)1 << 30);
+
+  write_conf("\n\njust some words\n");
+  assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG);
+  assert_contains(err.message, "line 3: expected \"key = value\"");
+
+  write_conf("= 5\n");
+  assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG);
+  assert_contains(err.message, "line 1");
+
+  write_conf("cache_dir = /elsewhere\n");
+  assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG);
+  assert_contains(err.message, "OBJCACHE_DIR");
+  assert_string_equal(cfg.cache_dir, cache);
+
+  /* The first problem is reported. */
+  write_conf("umask = 9\nbogus = 1\n");
+  assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG);
+  assert_contains(err.message, "line 1: umask");
+}
+
+static void conf_file_faults(void **unused) {
+  (void)unused;
+  oc_config cfg;
+  oc_error err;
+  /* Missing: fine. */
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  /* Unreadable (a directory in its place, which fails for root too). */
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/objcache.conf", cache);
+  assert_int_equal(mkdir(path, 0777), 0);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_IO_ERROR);
+  assert_contains(err.message, path);
+  assert_string_equal(cfg.cache_dir, cache);
+  rmdir(path);
+  /* A cache "directory" that is a regular file: no conf, no crash; the
+   * store reports the real problem. */
+  char file[256];
+  snprintf(file, sizeof file, "%s/plainfile", root);
+  FILE *f = fopen(file, "w");
+  fclose(f);
+  setenv("OBJCACHE_DIR", file, 1);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_string_equal(cfg.cache_dir, file);
+}
+
+static void parse_size(void **unused) {
+  (void)unused;
+  static const struct {
+    const char *text;
+    uint64_t bytes;
+  } good[] = {
+      {"0", 0},
+      {"100000", 100000},
+      {"1K", 1024},
+      {"1k", 1024},
+      {"1KiB", 1024},
+      {"1KB", 1024},
+      {"512M", (uint64_t)512 << 20},
+      {"10G", (uint64_t)10 << 30},
+      {"10 G", (uint64_t)10 << 30},
+      {"1.5G", (uint64_t)3 << 29},
+      {"1.5T", (uint64_t)3 << 39},
+      {".5M", (uint64_t)1 << 19},
+      {"2T", (uint64_t)2 << 40},
+      {"100B", 100},
+      {"16777215T", (uint64_t)16777215 << 40},
+  };
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+    uint64_t bytes = 12345;
+    if (!oc_parse_size(good[i].text, &bytes))
+      fail_msg("\"%s\" rejected", good[i].text);
+    assert_int_equal(bytes, good[i].bytes);
+  }
+  static const char *const bad[] = {
+      "", "G", "1.5", "-1", "+1G", "1X", "1e3", " 1G", "1G ", "1..5G", "1.G",
+      "18446744073709551616", "16777216T", "1GG", "1Gx", NULL};
+  for (size_t i = 0; bad[i]; i++) {
+    uint64_t bytes = 777;
+    if (oc_parse_size(bad[i], &bytes))
+      fail_msg("\"%s\" accepted as %llu", bad[i], (unsigned long long)bytes);
+    assert_int_equal(bytes, 777);
+  }
+  assert_false(oc_parse_size(NULL, NULL));
+}
+
+static void names_and_display(void **unused) {
+  (void)unused;
+  assert_string_equal(oc_config_key_name(OC_CONFIG_MAX_SIZE), "max_size");
+  assert_string_equal(oc_config_env_name(OC_CONFIG_MAX_SIZE),
+                      "OBJCACHE_MAX_SIZE");
+  assert_string_equal(oc_config_key_name(OC_CONFIG_DIR), "cache_dir");
+  assert_string_equal(oc_config_env_name(OC_CONFIG_DIR), "OBJCACHE_DIR");
+  assert_string_equal(oc_config_env_name(OC_CONFIG_REMOTE_ONLY),
+                      "OBJCACHE_REMOTE_ONLY");
+  /* Every variable is OBJCACHE_ + the upper-cased key, except the dir. */
+  for (int k = 1; k < OC_CONFIG_KEY_COUNT; k++) {
+    const char *name = oc_config_key_name((oc_config_key)k);
+    const char *env = oc_config_env_name((oc_config_key)k);
+    assert_int_equal(strncmp(env, "OBJCACHE_", 9), 0);
+    assert_int_equal(strlen(env), 9 + strlen(name));
+    for (size_t i = 0; name[i]; i++)
+      assert_int_equal(env[9 + i], name[i] >= 'a' ? name[i] - 32 : name[i]);
+  }
+  assert_string_equal(oc_config_source_name(OC_SOURCE_DEFAULT), "default");
+  assert_string_equal(oc_config_source_name(OC_SOURCE_FILE), "file");
+  assert_string_equal(oc_config_source_name(OC_SOURCE_ENV), "environment");
+
+  oc_config cfg;
+  oc_error err;
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  char out[64];
+  oc_config_format_value(&cfg, OC_CONFIG_MAX_SIZE, out, sizeof out);
+  assert_string_equal(out, "5.0 GiB");
+  cfg.max_size = (uint64_t)3 << 29;
+  oc_config_format_value(&cfg, OC_CONFIG_MAX_SIZE, out, sizeof out);
+  assert_string_equal(out, "1.5 GiB");
+  cfg.max_size = 500;
+  oc_config_format_value(&cfg, OC_CONFIG_MAX_SIZE, out, sizeof out);
+  assert_string_equal(out, "500 B");
+  cfg.max_size = (uint64_t)300 << 20;
+  oc_config_format_value(&cfg, OC_CONFIG_MAX_SIZE, out, sizeof out);
+  assert_string_equal(out, "300.0 MiB");
+  oc_config_format_value(&cfg, OC_CONFIG_UMASK, out, sizeof out);
+  assert_string_equal(out, "unset");
+  cfg.umask = 022;
+  oc_config_format_value(&cfg, OC_CONFIG_UMASK, out, sizeof out);
+  assert_string_equal(out, "022");
+  oc_config_format_value(&cfg, OC_CONFIG_DIRECT, out, sizeof out);
+  assert_string_equal(out, "true");
+  oc_config_format_value(&cfg, OC_CONFIG_COMPRESSION_LEVEL, out, sizeof out);
+  assert_string_equal(out, "1");
+  oc_config_format_value(&cfg, OC_CONFIG_DIR, out, sizeof out);
+  assert_string_equal(out, cache);
+  char tiny[4];
+  oc_config_format_value(&cfg, OC_CONFIG_DIR, tiny, sizeof tiny);
+  assert_int_equal(strlen(tiny), 3);
+}
+
+static int count_entries(const char *dir) {
+  DIR *d = opendir(dir);
+  assert_non_null(d);
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir(d)))
+    if (de->d_name[0] != '.' || strlen(de->d_name) > 2)
+      n++;
+  closedir(d);
+  return n;
+}
+
+static void set_in_file(void **unused) {
+  (void)unused;
+  write_conf("# keep me\n"
+             "max_size = 1G\n"
+             "compression_level = 3\n"
+             "\n"
+             "max_size=2G\n"
+             "debug = on"); /* no final newline */
+  oc_config cfg;
+  oc_error err;
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_int_equal(oc_config_set_in_file(&cfg, OC_CONFIG_MAX_SIZE, "10G", &err),
+                   OC_OK);
+  assert_string_equal(read_conf(), "# keep me\n"
+                                   "max_size = 10G\n"
+                                   "compression_level = 3\n"
+                                   "\n"
+                                   "debug = on\n");
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_int_equal(cfg.max_size, (uint64_t)10 << 30);
+  assert_int_equal(cfg.source[OC_CONFIG_MAX_SIZE], OC_SOURCE_FILE);
+  assert_true(cfg.debug);
+
+  /* A key not yet in the file is appended. */
+  assert_int_equal(oc_config_set_in_file(&cfg, OC_CONFIG_UMASK, " 002 ", &err),
+                   OC_OK);
+  assert_contains(read_conf(), "debug = on\numask = 002\n");
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_int_equal(cfg.umask, 2);
+
+  /* Bad values and the dir key are refused and leave the file alone. */
+  char before[8192];
+  snprintf(before, sizeof before, "%s", read_conf());
+  assert_int_equal(oc_config_set_in_file(&cfg, OC_CONFIG_MAX_SIZE, "lots",
+                                         &err),
+                   OC_BAD_CONFIG);
+  assert_contains(err.message, "max_size = \"lots\"");
+  assert_contains(err.message, "10G");
+  assert_int_equal(oc_config_set_in_file(&cfg, OC_CONFIG_DISABLE, "a\nb",
+                                         &err),
+                   OC_BAD_CONFIG);
+  assert_int_equal(oc_config_set_in_file(&cfg, OC_CONFIG_DIR, "/x", &err),
+                   OC_BAD_CONFIG);
+  assert_string_equal(read_conf(), before);
+  /* No temp file is left behind. */
+  assert_int_equal(count_entries(cache), 1);
+}
+
+static void set_in_file_creates_dir_and_file(void **unused) {
+  (void)unused;
+  char deep[PATH_MAX + 32];
+  snprintf(deep, sizeof deep, "%s/new/deeper", root);
+  setenv("OBJCACHE_DIR", deep, 1);
+  oc_config cfg;
+  oc_error err;
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  cfg.umask = 027;
+  assert_int_equal(oc_config_set_in_file(&cfg, OC_CONFIG_DEBUG, "true", &err),
+                   OC_OK);
+  struct stat st;
+  assert_int_equal(stat(deep, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0750);
+  char path[PATH_MAX + 64];
+  snprintf(path, sizeof path, "%s/objcache.conf", deep);
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0640);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_true(cfg.debug);
+  assert_int_equal(cfg.source[OC_CONFIG_DEBUG], OC_SOURCE_FILE);
+
+  /* A cache dir under a regular file: a clean error naming the path. */
+  char file[256];
+  snprintf(file, sizeof file, "%s/plain", root);
+  FILE *f = fopen(file, "w");
+  fclose(f);
+  snprintf(cfg.cache_dir, sizeof cfg.cache_dir, "%s/sub", file);
+  assert_int_equal(oc_config_set_in_file(&cfg, OC_CONFIG_DEBUG, "1", &err),
+                   OC_IO_ERROR);
+  assert_contains(err.message, file);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(defaults, setup, teardown),
+      cmocka_unit_test_setup_teardown(cache_dir_from_env, setup, teardown),
+      cmocka_unit_test_setup_teardown(precedence_env_file_default, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(every_key_from_file_and_env, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(bool_spellings, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          bad_values_in_file_name_key_value_and_line, setup, teardown),
+      cmocka_unit_test_setup_teardown(bad_values_in_env_name_the_variable,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(unknown_key_and_malformed_lines, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(conf_file_faults, setup, teardown),
+      cmocka_unit_test_setup_teardown(parse_size, setup, teardown),
+      cmocka_unit_test_setup_teardown(names_and_display, setup, teardown),
+      cmocka_unit_test_setup_teardown(set_in_file, setup, teardown),
+      cmocka_unit_test_setup_teardown(set_in_file_creates_dir_and_file, setup,
+                                      teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
