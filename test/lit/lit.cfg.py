@@ -27,6 +27,8 @@ config.substitutions.append(
     ("%inputs", os.path.join(config.test_source_root, "Inputs")))
 config.substitutions.append(
     ("%scripts", os.path.join(config.objcache_src_root, "utils", "scripts")))
+config.substitutions.append(
+    ("%roundtrip", os.path.join(config.test_source_root, "Inputs", "roundtrip.sh")))
 
 # Only what the tests need: a clean environment keeps user settings out.
 for name in list(config.environment):
@@ -35,3 +37,6 @@ for name in list(config.environment):
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, os.environ.get("PATH", "")])
 config.environment["HOME"] = os.environ.get("HOME", "/tmp")
+# For the helper scripts in Inputs/.
+config.environment["OC_CLANG"] = config.clang
+config.environment["OC_PLUGIN"] = plugin

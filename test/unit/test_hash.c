@@ -7,6 +7,7 @@
 #include "objcache/hash.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 

@@ -49,8 +49,8 @@ static void record_matches_entries(void **unused) {
   oc_key_add_str(without, "invocation", "arg", "-O2");
   oc_key_add_u64(with, "scheme", "version", 7);
   oc_key_add_u64(without, "scheme", "version", 7);
-  oc_key_add(with, "file", "a\tb", "x\ny\\z\x01", 7);
-  oc_key_add(without, "file", "a\tb", "x\ny\\z\x01", 7);
+  oc_key_add(with, "file", "a\tb", "x\ny\\z\x01", 6);
+  oc_key_add(without, "file", "a\tb", "x\ny\\z\x01", 6);
   size_t len = 0;
   const char *record = oc_key_record(with, &len);
   assert_string_equal(record, "invocation\targ\t-O2\n"
