@@ -86,7 +86,9 @@ int oc_store_open_shard(oc_store *store, unsigned shard, bool create,
       *status = OC_NOT_FOUND;
       return -1;
     }
-    if (e == ELOOP)
+    struct stat st;
+    if ((e == ELOOP || e == ENOTDIR) && lstat(path, &st) == 0 &&
+        S_ISLNK(st.st_mode))
       *status = oc_fail(err, OC_IO_ERROR,
                         "%s is a symlink; the store never follows one", path);
     else
