@@ -1,0 +1,164 @@
+/* compiler_id.c - is this compiler clang 22?
+ *
+ * The plugin only loads into clang 22, and CC may name any compiler (gcc, an
+ * older clang, a wrapper script). Most answers come from the resolved path's
+ * name alone: /usr/bin/clang-22 resolves into /usr/lib/llvm-22/bin/. Other
+ * compilers are asked `--version` once; the answer is kept in
+ * <cache_dir>/compilers/<hash of path, size, mtime, inode>, so an upgraded
+ * or replaced compiler is asked again. A compiler that is not clang 22 gets
+ * one note on stderr, printed by whichever process created its answer file:
+ * link(2) refuses to replace an existing file, so parallel compiles of a
+ * first build agree on one writer and print the note once. */
+#include "fsutil.h"
+#include "objcache/hash.h"
+#include "tool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char clang22_answer[] = "clang-22\n";
+static const char other_answer[] = "other\n";
+
+static bool named_clang22(const char *real) {
+  const char *slash = strrchr(real, '/');
+  const char *base = slash ? slash + 1 : real;
+  if (strcmp(base, "clang-22") == 0 || strcmp(base, "clang++-22") == 0)
+    return true;
+  static const char llvm22[] = "/usr/lib/llvm-22/bin/";
+  return slash && (size_t)(slash + 1 - real) == sizeof llvm22 - 1 &&
+         strncmp(real, llvm22, sizeof llvm22 - 1) == 0 &&
+         (strcmp(base, "clang") == 0 || strcmp(base, "clang++") == 0);
+}
+
+/* Runs `path --version` (argv[0] = name, as the build would run it) and
+ * looks for clang's banner. stdin and stderr go to /dev/null so that a
+ * wrapper cannot hang on input or talk into the build log. */
+static bool ask_version(const char *path, const char *name, bool *is22) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    return false;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
+                                   O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null",
+                                   O_WRONLY, 0);
+  char *args[] = {(char *)name, "--version", NULL};
+  pid_t pid;
+  int rc = posix_spawn(&pid, path, &actions, NULL, args, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    return false;
+  }
+  char out[8192];
+  size_t len = 0;
+  for (;;) {
+    ssize_t n = read(fds[0], out + len, sizeof out - 1 - len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    len += (size_t)n;
+    if (len == sizeof out - 1) {
+      /* The banner is on the first line; drain the rest unread. */
+      char sink[4096];
+      while (read(fds[0], sink, sizeof sink) > 0)
+        ;
+      break;
+    }
+  }
+  out[len] = '\0';
+  close(fds[0]);
+  int wstatus;
+  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+    ;
+  /* "Debian clang version 22.1.8 (...)", "clang version 22.0.0git" */
+  *is22 = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 &&
+          strstr(out, "clang version 22.") != NULL;
+  return true;
+}
+
+/* <cache_dir>/compilers/<hex> for this compiler's identity. */
+static bool answer_path(const oc_config *cfg, const char *real, char *out,
+                        size_t size) {
+  struct stat st;
+  if (stat(real, &st) != 0)
+    return false;
+  char identity[PATH_MAX + 128];
+  int n = snprintf(identity, sizeof identity, "%s%c%lld:%lld.%09ld:%llu:%llu",
+                   real, '\0', (long long)st.st_size,
+                   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                   (unsigned long long)st.st_ino,
+                   (unsigned long long)st.st_dev);
+  if (n < 0 || (size_t)n >= sizeof identity)
+    return false;
+  oc_digest digest = oc_hash_bytes(identity, (size_t)n);
+  char hex[OC_DIGEST_HEX_SIZE];
+  oc_digest_to_hex(&digest, hex);
+  n = snprintf(out, size, "%s/compilers/%s", cfg->cache_dir, hex);
+  return n > 0 && (size_t)n < size;
+}
+
+/* Creates the answer file unless it exists. true when this process made
+ * it, i.e. it is the one to print the note. */
+static bool store_answer(const oc_config *cfg, const char *file,
+                         const char *answer) {
+  char dir[PATH_MAX + 16], tmp[PATH_MAX + 160];
+  snprintf(dir, sizeof dir, "%s/compilers", cfg->cache_dir);
+  if (oc_fs_mkdirs(dir, cfg->umask, NULL) != OC_OK)
+    return true; /* unwritable cache: note every time rather than never */
+  oc_fs_temp_name(tmp, sizeof tmp, file);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0)
+    return true;
+  oc_fs_apply_mask(fd, 0666, cfg->umask);
+  bool written = oc_fs_write_all(fd, answer, strlen(answer)) == 0;
+  written &= close(fd) == 0;
+  bool created = written && link(tmp, file) == 0;
+  unlink(tmp);
+  return created || !written;
+}
+
+bool tool_is_clang22(const oc_config *cfg, const char *path,
+                     const char *real, const char *name) {
+  if (named_clang22(real))
+    return true;
+  char file[PATH_MAX + 96];
+  bool known = answer_path(cfg, real, file, sizeof file);
+  if (known) {
+    char answer[16] = {0};
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      ssize_t n = read(fd, answer, sizeof answer - 1);
+      close(fd);
+      if (n > 0 && strcmp(answer, clang22_answer) == 0)
+        return true;
+      if (n > 0 && strcmp(answer, other_answer) == 0)
+        return false;
+      /* Anything else is damaged: ask again below and replace it. */
+      unlink(file);
+    }
+  }
+  bool is22;
+  if (!ask_version(path, name, &is22))
+    return false; /* cannot even run it: exec will say why */
+  bool first = !known ||
+               store_answer(cfg, file, is22 ? clang22_answer : other_answer);
+  if (!is22 && first)
+    fprintf(stderr,
+            "objcache: note: %s (%s) is not clang 22; compiling without the "
+            "cache. This note is shown once per compiler.\n",
+            name, real);
+  return is22;
+}

@@ -1,0 +1,116 @@
+/* stats_cmd.c - `objcache -s`, `--print-stats` and `-z`.
+ *
+ * -s is for people: the few numbers that say whether the cache is earning
+ * its keep, with the reasons behind anything uncacheable. --print-stats is
+ * for scripts: every counter by its stable name, one per line, so that a
+ * counter added to stats.h shows up here without a change. */
+#include "objcache/stats.h"
+#include "objcache/store.h"
+#include "tool.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+/* What a person calls each uncacheable reason. */
+static const char *reason_label(oc_stat stat) {
+  switch (stat) {
+  case OC_STAT_UNCACHEABLE_IR_INPUT: return "LLVM IR or bitcode input";
+  case OC_STAT_UNCACHEABLE_OUTPUT_KIND: return "not an object or assembly";
+  case OC_STAT_UNCACHEABLE_SPLIT_DWARF: return "-gsplit-dwarf";
+  case OC_STAT_UNCACHEABLE_COVERAGE: return "--coverage";
+  case OC_STAT_UNCACHEABLE_BACKEND_DIAG: return "backend diagnostic";
+  case OC_STAT_UNCACHEABLE_EXTRA_OUTPUT: return "extra output file";
+  case OC_STAT_UNCACHEABLE_OTHER: return "other";
+  default: return oc_stat_name(stat);
+  }
+}
+
+/* Everything -s and --print-stats show, read in one place. A damaged stats
+ * shard still leaves usable numbers: say so and go on. */
+typedef struct {
+  oc_stats stats;
+  uint64_t bytes, entries;
+} snapshot;
+
+static int read_snapshot(const oc_config *cfg, snapshot *snap) {
+  oc_error err = {0};
+  oc_status status = oc_stats_read(cfg->cache_dir, &snap->stats, &err);
+  if (status == OC_CORRUPT)
+    fprintf(stderr, "objcache: warning: %s\n", err.message);
+  else if (status != OC_OK) {
+    fprintf(stderr, "objcache: %s\n", err.message);
+    return TOOL_FAILED;
+  }
+  oc_store *store;
+  status = oc_store_open(cfg, &store, &err);
+  if (status == OC_OK) {
+    status = oc_store_usage(store, &snap->bytes, &snap->entries, &err);
+    oc_store_close(store);
+  }
+  if (status != OC_OK) {
+    fprintf(stderr, "objcache: %s\n", err.message);
+    return TOOL_FAILED;
+  }
+  return TOOL_OK;
+}
+
+int tool_print_stats(const oc_config *cfg) {
+  snapshot snap;
+  int rc = read_snapshot(cfg, &snap);
+  if (rc != TOOL_OK)
+    return rc;
+  for (int i = 0; i < OC_STAT_COUNT; i++)
+    printf("%s\t%" PRIu64 "\n", oc_stat_name((oc_stat)i), snap.stats.value[i]);
+  printf("cache_size_bytes\t%" PRIu64 "\n", snap.bytes);
+  printf("max_size_bytes\t%" PRIu64 "\n", cfg->max_size);
+  printf("entries\t%" PRIu64 "\n", snap.entries);
+  return TOOL_OK;
+}
+
+int tool_show_stats(const oc_config *cfg) {
+  snapshot snap;
+  int rc = read_snapshot(cfg, &snap);
+  if (rc != TOOL_OK)
+    return rc;
+  const uint64_t *v = snap.stats.value;
+  uint64_t hits = v[OC_STAT_HITS] + v[OC_STAT_DIRECT_HITS];
+  uint64_t lookups = hits + v[OC_STAT_MISSES];
+  char size[32], max[32], saved[32];
+  tool_format_size(snap.bytes, size, sizeof size);
+  tool_format_size(cfg->max_size, max, sizeof max);
+  tool_format_duration(v[OC_STAT_TIME_SAVED_MS], saved, sizeof saved);
+
+  printf("Cache directory   %s\n", cfg->cache_dir);
+  printf("Hits              %" PRIu64 "  (%" PRIu64 " IR-level, %" PRIu64
+         " direct)\n",
+         hits, v[OC_STAT_HITS], v[OC_STAT_DIRECT_HITS]);
+  printf("Misses            %" PRIu64 "\n", v[OC_STAT_MISSES]);
+  if (lookups)
+    printf("Hit rate          %.1f %%\n", 100.0 * (double)hits / (double)lookups);
+  else
+    printf("Hit rate          - (no cacheable compiles yet)\n");
+  printf("Uncacheable       %" PRIu64 "\n", v[OC_STAT_UNCACHEABLE]);
+  for (int i = OC_STAT_UNCACHEABLE + 1; i < OC_STAT_ERRORS; i++)
+    if (v[i])
+      printf("  %-24s%" PRIu64 "\n", reason_label((oc_stat)i), v[i]);
+  printf("Errors            %" PRIu64 "\n", v[OC_STAT_ERRORS]);
+  printf("Corrupt entries   %" PRIu64 "\n", v[OC_STAT_CORRUPT_ENTRIES]);
+  printf("Evictions         %" PRIu64 "\n", v[OC_STAT_EVICTIONS]);
+  printf("Cache size        %s of %s", size, max);
+  if (cfg->max_size)
+    printf(" (%.0f %%)", 100.0 * (double)snap.bytes / (double)cfg->max_size);
+  printf(", %" PRIu64 " %s\n", snap.entries,
+         snap.entries == 1 ? "entry" : "entries");
+  printf("Time saved        %s\n", saved);
+  return TOOL_OK;
+}
+
+int tool_zero_stats(const oc_config *cfg) {
+  oc_error err = {0};
+  if (oc_stats_zero(cfg->cache_dir, &err) != OC_OK) {
+    fprintf(stderr, "objcache: %s\n", err.message);
+    return TOOL_FAILED;
+  }
+  printf("Statistics zeroed\n");
+  return TOOL_OK;
+}
