@@ -20,8 +20,9 @@ config.test_exec_root = os.path.join(config.objcache_obj_root, "test", "lit")
 plugin = os.path.join(config.objcache_obj_root, "lib", "objcache.so")
 tool = os.path.join(config.objcache_obj_root, "bin", "objcache")
 config.substitutions.append(("%clang", config.clang))
-config.substitutions.append(("%plugin", "-fpass-plugin=" + plugin))
+# Longest first: lit substitutes in order, so %plugin would eat %plugin_path.
 config.substitutions.append(("%plugin_path", plugin))
+config.substitutions.append(("%plugin", "-fpass-plugin=" + plugin))
 config.substitutions.append(("%objcache", tool))
 config.substitutions.append(
     ("%inputs", os.path.join(config.test_source_root, "Inputs")))
