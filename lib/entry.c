@@ -29,6 +29,7 @@ _Static_assert(sizeof(OC_ENTRY_MAGIC) - 1 == OC_ENTRY_MAGIC_SIZE, "magic");
 /* Without a trusted size, the decoder starts with at most this much output
  * room and grows it as zstd actually produces bytes. */
 #define INITIAL_OUTPUT_LIMIT ((size_t)16 << 20)
+#define PLAUSIBLE_RATIO 256
 
 static void put_u32(uint8_t *p, uint32_t v) {
   for (int i = 0; i < 4; i++)
@@ -131,8 +132,12 @@ static oc_status decompress(const uint8_t *src, size_t csize, size_t usize,
                    frame_csize, csize);
 
   /* Trust the declared size for the first allocation only when it is
-   * modest; otherwise grow as output appears. */
-  size_t room = usize < INITIAL_OUTPUT_LIMIT ? usize : INITIAL_OUTPUT_LIMIT;
+   * plausible (modest, or a compression ratio under 256); otherwise grow as
+   * output appears. With room for everything zstd decodes in one pass. */
+  size_t limit = INITIAL_OUTPUT_LIMIT;
+  if (csize <= SIZE_MAX / PLAUSIBLE_RATIO && csize * PLAUSIBLE_RATIO > limit)
+    limit = csize * PLAUSIBLE_RATIO;
+  size_t room = usize < limit ? usize : limit;
   if (oc_buffer_reserve(out, room ? room : 1) != OC_OK)
     return oc_fail(err, OC_NO_MEMORY, "out of memory decompressing an entry");
 

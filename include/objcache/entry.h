@@ -46,8 +46,9 @@ oc_status oc_entry_encode(const oc_digest *key, const void *content,
 /* Validates and decodes. expected_key may be NULL (any key accepted).
  * OC_CORRUPT for anything malformed, with a message saying what. The content
  * is appended to `content`; on failure `content` keeps its previous size.
- * meta may be NULL; it is written only on success. Memory use is bounded by
- * the bytes actually produced, not by sizes claimed in the header. */
+ * meta may be NULL; it is written only on success. Sizes claimed in the
+ * header never drive allocation beyond max(16 MiB, 256 x the payload size):
+ * past that, memory grows only with the bytes zstd actually produces. */
 oc_status oc_entry_decode(const void *data, size_t size,
                           const oc_digest *expected_key, oc_buffer *content,
                           oc_entry_meta *meta, oc_error *err);

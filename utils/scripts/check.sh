@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # check.sh BUILD ASAN_BUILD - the whole test suite: unit tests (normal and
-# ASan/UBSan builds of lib/) and the lit tests of the plugin and the tool.
+# ASan/UBSan builds of lib/), a short libFuzzer run of the entry decoder and
+# the lit tests of the plugin and the tool.
 # Ends with one summary line "check: N passed, N failed".
 set -uo pipefail
 build=${1:-build}
@@ -43,6 +44,16 @@ if cmake -S . -B "$asan_build" ${CMAKE_FLAGS:--G Ninja} -DOBJCACHE_SANITIZE=ON >
 else
   cat "$logs/asan-build"
   echo "ASan build failed"
+  failed=$((failed + 1))
+fi
+
+echo "== fuzz: entry decoder (20 s, counts as one test)"
+if test/fuzz/run_fuzz.sh "$build/fuzz" 20 >"$logs/fuzz" 2>&1; then
+  tail -n 6 "$logs/fuzz"
+  passed=$((passed + 1))
+else
+  tail -n 60 "$logs/fuzz"
+  echo "fuzz_entry failed (inputs that crash are in $build/fuzz)"
   failed=$((failed + 1))
 fi
 
