@@ -16,6 +16,7 @@
  * the records, not in sort order, so they read like the compile did. */
 #include "objcache/history.h"
 
+#include "fsutil.h"
 #include "objcache/hash.h"
 
 #include <errno.h>
@@ -25,8 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Values longer than this (hashes, bitcode digests) say "changed" instead of
@@ -34,29 +33,9 @@
 #define LONG_VALUE 80
 /* A record is a few kilobytes; this bound only guards against reading a
  * damaged or foreign file of absurd size into memory. */
-#define MAX_RECORD_SIZE ((off_t)256 << 20)
+#define MAX_RECORD_SIZE ((size_t)256 << 20)
 
 /* ---- reading and writing records ---------------------------------------- */
-
-/* mkdir -p, for the cache directory and the history folders under it. */
-static oc_status make_dirs(char *path, oc_error *err) {
-  for (char *p = path + 1;; p++) {
-    if (*p != '/' && *p != '\0')
-      continue;
-    char saved = *p;
-    *p = '\0';
-    int rc = mkdir(path, 0777);
-    int e = errno;
-    *p = saved;
-    if (rc != 0 && e != EEXIST) {
-      path[p - path] = '\0';
-      return oc_fail(err, OC_IO_ERROR, "cannot create directory %s: %s",
-                     path, strerror(e));
-    }
-    if (saved == '\0')
-      return OC_OK;
-  }
-}
 
 /* <cache_dir>/history/<hex of the output path's digest> into dir. */
 static oc_status history_dir(const oc_config *cfg, const char *output_path,
@@ -77,22 +56,8 @@ static oc_status history_dir(const oc_config *cfg, const char *output_path,
 
 static oc_status io_fail(oc_error *err, int e, const char *what,
                          const char *path) {
-  oc_status status = (e == ENOSPC || e == EDQUOT) ? OC_NO_SPACE : OC_IO_ERROR;
-  return oc_fail(err, status, "cannot %s %s: %s", what, path, strerror(e));
-}
-
-static oc_status write_all(int fd, const char *data, size_t len,
-                           const char *path, oc_error *err) {
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return io_fail(err, errno, "write", path);
-    data += n;
-    len -= (size_t)n;
-  }
-  return OC_OK;
+  return oc_fail(err, oc_fs_errno_status(e), "cannot %s %s: %s", what, path,
+                 strerror(e));
 }
 
 oc_status oc_history_record(const oc_config *cfg, const char *output_path,
@@ -101,26 +66,24 @@ oc_status oc_history_record(const oc_config *cfg, const char *output_path,
   oc_status status = history_dir(cfg, output_path, dir, sizeof dir, err);
   if (status != OC_OK)
     return status;
-  status = make_dirs(dir, err);
+  status = oc_fs_mkdirs(dir, cfg->umask, err);
   if (status != OC_OK)
     return status;
 
-  /* pid plus a clock reading keeps temp names of concurrent writers apart;
-   * O_EXCL makes a clash an error rather than a shared file. */
   char tmp[PATH_MAX + 64], last[PATH_MAX + 8], prev[PATH_MAX + 8];
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  snprintf(tmp, sizeof tmp, "%s/.tmp.%ld.%ld", dir, (long)getpid(),
-           (long)now.tv_nsec);
   snprintf(last, sizeof last, "%s/last", dir);
   snprintf(prev, sizeof prev, "%s/prev", dir);
+  oc_fs_temp_name(tmp, sizeof tmp, last); /* beside it, for rename(2) */
 
   int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0)
     return io_fail(err, errno, "create", tmp);
-  status = write_all(fd, record, len, tmp, err);
-  if (close(fd) != 0 && status == OC_OK)
-    status = io_fail(err, errno, "write", tmp);
+  oc_fs_apply_mask(fd, 0666, cfg->umask);
+  int e = oc_fs_write_all(fd, record, len);
+  if (close(fd) != 0 && e == 0)
+    e = errno;
+  if (e != 0)
+    status = io_fail(err, e, "write", tmp);
   if (status == OC_OK && rename(last, prev) != 0 && errno != ENOENT)
     status = io_fail(err, errno, "rename", last);
   if (status == OC_OK && rename(tmp, last) != 0)
@@ -138,31 +101,7 @@ static oc_status read_record(const char *path, oc_buffer *out, oc_error *err) {
       return OC_NOT_FOUND;
     return io_fail(err, errno, "open", path);
   }
-  struct stat st;
-  oc_status status = OC_OK;
-  if (fstat(fd, &st) != 0)
-    status = io_fail(err, errno, "stat", path);
-  else if (st.st_size > MAX_RECORD_SIZE)
-    status = oc_fail(err, OC_CORRUPT, "history record %s is too large (%lld "
-                     "bytes)", path, (long long)st.st_size);
-  else if (oc_buffer_reserve(out, (size_t)st.st_size + 1) != OC_OK)
-    status = oc_fail(err, OC_NO_MEMORY, "out of memory reading %s", path);
-  while (status == OC_OK) {
-    if (out->capacity - out->size < 4096 &&
-        oc_buffer_reserve(out, 65536) != OC_OK) {
-      status = oc_fail(err, OC_NO_MEMORY, "out of memory reading %s", path);
-      break;
-    }
-    ssize_t n = read(fd, out->data + out->size, out->capacity - out->size);
-    if (n == 0)
-      break;
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      status = io_fail(err, errno, "read", path);
-    else
-      out->size += (size_t)n;
-  }
+  oc_status status = oc_fs_read_fd(fd, path, MAX_RECORD_SIZE, out, err);
   close(fd);
   return status;
 }

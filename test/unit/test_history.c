@@ -7,10 +7,12 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Diffs two records given as C strings into a NUL-terminated string the
@@ -154,6 +156,7 @@ static int make_cache(void **state) {
   char tmpl[] = "/tmp/oc-test-history-XXXXXX";
   if (!mkdtemp(tmpl))
     return -1;
+  cfg->umask = -1;
   /* A cache dir that does not exist yet: recording must create it. */
   snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "%s/cache", tmpl);
   *state = cfg;
@@ -211,6 +214,43 @@ static void test_explain_compares_the_last_two(void **state) {
   free(text);
 }
 
+/* Only "last" and "prev" remain (no temp files), with the configured umask
+ * applied whatever the process umask is. */
+static void test_history_keeps_two_files(void **state) {
+  oc_config *cfg = *state;
+  cfg->umask = 027;
+  record(cfg, "/src/foo.o", "a\tb\t1\n");
+  record(cfg, "/src/foo.o", "a\tb\t2\n");
+  record(cfg, "/src/foo.o", "a\tb\t3\n");
+  char history[PATH_MAX + 16];
+  snprintf(history, sizeof history, "%s/history", cfg->cache_dir);
+  DIR *top = opendir(history);
+  assert_non_null(top);
+  struct dirent *d;
+  char dir[2 * PATH_MAX] = "";
+  while ((d = readdir(top)))
+    if (d->d_name[0] != '.')
+      snprintf(dir, sizeof dir, "%s/%s", history, d->d_name);
+  closedir(top);
+  DIR *one = opendir(dir);
+  assert_non_null(one);
+  int files = 0;
+  while ((d = readdir(one))) {
+    if (d->d_name[0] == '.')
+      continue;
+    files++;
+    assert_true(strcmp(d->d_name, "last") == 0 ||
+                strcmp(d->d_name, "prev") == 0);
+    char path[3 * PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, d->d_name);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+  }
+  closedir(one);
+  assert_int_equal(files, 2);
+}
+
 static void test_relative_path_is_refused(void **state) {
   oc_config *cfg = *state;
   oc_error err = {0};
@@ -258,6 +298,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_explain_needs_two_records,
                                       make_cache, remove_cache),
       cmocka_unit_test_setup_teardown(test_explain_compares_the_last_two,
+                                      make_cache, remove_cache),
+      cmocka_unit_test_setup_teardown(test_history_keeps_two_files,
                                       make_cache, remove_cache),
       cmocka_unit_test_setup_teardown(test_relative_path_is_refused,
                                       make_cache, remove_cache),
