@@ -28,9 +28,11 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Values longer than this (hashes, bitcode digests) say "changed" instead of
- * being printed: nobody reads two 64-digit hex strings side by side. */
+/* Values longer than this say "changed" instead of being printed, and so do
+ * values holding a digest (a run of this many hex digits): nobody reads two
+ * 64-digit hex strings side by side. */
 #define LONG_VALUE 80
+#define DIGEST_RUN 32
 /* A record is a few kilobytes; this bound only guards against reading a
  * damaged or foreign file of absurd size into memory. */
 #define MAX_RECORD_SIZE ((size_t)256 << 20)
@@ -257,6 +259,22 @@ static uint64_t appearance(const entry *e, size_t new_count) {
   return e->side == 1 ? e->pos : new_count + e->pos;
 }
 
+/* Whether a value is better summarised as "changed" than printed. */
+static bool opaque(const entry *e) {
+  if (e->value_len > LONG_VALUE)
+    return true;
+  size_t run = 0;
+  for (size_t i = 0; i < e->value_len; i++) {
+    char c = e->value[i];
+    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+               (c >= 'A' && c <= 'F');
+    run = hex ? run + 1 : 0;
+    if (run >= DIGEST_RUN)
+      return true;
+  }
+  return false;
+}
+
 static bool same_value(const entry *a, const entry *b) {
   return a->value_len == b->value_len &&
          memcmp(a->value, b->value, a->value_len) == 0;
@@ -271,7 +289,7 @@ static void diff_single(changes *c, const entry *was, const entry *now,
   size_t at = line_begin(c, e);
   if (was && now) {
     text_append(c, e->name, e->name_len);
-    if (was->value_len > LONG_VALUE || now->value_len > LONG_VALUE) {
+    if (opaque(was) || opaque(now)) {
       text_append(c, " changed", 8);
     } else {
       text_append(c, " ", 1);
@@ -282,7 +300,7 @@ static void diff_single(changes *c, const entry *was, const entry *now,
   } else {
     text_append(c, now ? "added " : "removed ", now ? 6 : 8);
     text_append(c, e->name, e->name_len);
-    if (e->value_len <= LONG_VALUE) {
+    if (!opaque(e)) {
       text_append(c, now ? " = " : " (was ", now ? 3 : 6);
       text_value(c, e->value, e->value_len);
       if (!now)

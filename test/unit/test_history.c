@@ -101,6 +101,15 @@ static void test_long_values_say_changed(void **state) {
   char *text = diff(old_rec, new_rec);
   assert_string_equal(text, "module: bitcode changed\n");
   free(text);
+  /* A digest is summarised even when it is short enough to print. */
+  text = diff("compiler\tclang\tbuild-id:3ff46fb4c40fe079bb0d749195d13a55\n",
+              "compiler\tclang\tbuild-id:11337edccc89edc3ecdd09323f98ca5b\n");
+  assert_string_equal(text, "compiler: clang changed\n");
+  free(text);
+  /* Short hex such as a version or an address is still shown. */
+  text = diff("a\tb\t0x1234abcd\n", "a\tb\t0x1234abce\n");
+  assert_string_equal(text, "a: b 0x1234abcd -> 0x1234abce\n");
+  free(text);
   /* Added long values keep the name and drop the value. */
   text = diff("", new_rec);
   assert_string_equal(text, "module: added bitcode\n");
