@@ -4,7 +4,11 @@
  * objcache.conf in the cache directory, then built-in defaults. The cache
  * directory itself comes from OBJCACHE_DIR, else
  * ${XDG_CACHE_HOME:-$HOME/.cache}/objcache. Unknown keys and bad values are
- * errors that name the key and the accepted values: never a silent default. */
+ * errors that name the key and the accepted values: never a silent default.
+ * A relative OBJCACHE_DIR is made absolute; cache_dir cannot be set in the
+ * conf file. An empty variable counts as unset, except OBJCACHE_LOGFILE and
+ * OBJCACHE_REMOTE where it sets the empty value. Source names: "default",
+ * "file", "environment". See docs/store.md for every key. */
 #ifndef OBJCACHE_CONFIG_H
 #define OBJCACHE_CONFIG_H
 
@@ -57,7 +61,10 @@ typedef struct oc_config {
 } oc_config;
 
 /* Reads the environment and the conf file. On OC_BAD_CONFIG, cfg still holds
- * usable values (cache_dir at least) so the caller can count the error. */
+ * usable values (cache_dir at least) so the caller can count the error: a
+ * bad setting keeps its lower-precedence value and the first problem is
+ * reported. A missing conf file is fine; an unreadable one is OC_IO_ERROR
+ * (cfg again usable). */
 oc_status oc_config_load(oc_config *cfg, oc_error *err);
 
 /* The conf-file name of a key ("max_size") and its variable

@@ -40,11 +40,17 @@ typedef struct oc_stats {
 /* Stable machine-readable name ("hits", "uncacheable_ir_input", ...). */
 const char *oc_stat_name(oc_stat stat);
 
-/* Adds every non-zero delta to one shard, atomically with respect to other
- * processes. */
+/* Adds every non-zero delta to one shard (pid % 16), atomically with
+ * respect to other processes; creates the cache and stats directories when
+ * missing. An all-zero delta does no I/O. Counters saturate at UINT64_MAX.
+ * OC_CORRUPT means the delta WAS recorded but the shard held garbage and has
+ * been reset (its previous counts are lost). */
 oc_status oc_stats_add(const char *cache_dir, const oc_stats *delta,
                        oc_error *err);
-/* Sums all shards. A damaged shard is counted as zero and reported. */
+/* Sums all shards into *out (always filled; missing shards count as zero).
+ * A damaged shard is counted as zero and, after all others are summed,
+ * reported as OC_CORRUPT naming the file; an unreadable one as OC_IO_ERROR.
+ * With several problems the first is reported. */
 oc_status oc_stats_read(const char *cache_dir, oc_stats *out, oc_error *err);
 oc_status oc_stats_zero(const char *cache_dir, oc_error *err);
 

@@ -20,12 +20,19 @@ extern "C" {
 
 typedef struct oc_store oc_store;
 
-/* Opens (creating directories as needed) the store of cfg->cache_dir. */
+/* Opens (creating directories as needed) the store of cfg->cache_dir. The
+ * store copies what it needs from cfg (max_size, 0 = no limit;
+ * compression_level; umask; read_only). With cfg->read_only the store
+ * creates nothing, put is a successful no-op, get neither refreshes mtimes
+ * nor removes corrupt entries; cleanup and clear still work (explicit
+ * requests). */
 oc_status oc_store_open(const oc_config *cfg, oc_store **out, oc_error *err);
 void oc_store_close(oc_store *store);
 
-/* OC_OK with the object in *object; OC_NOT_FOUND on a miss; OC_CORRUPT when
- * the entry failed validation (it has been removed and counted). */
+/* OC_OK with the object in *object (its previous contents replaced);
+ * OC_NOT_FOUND on a miss; OC_CORRUPT when the entry failed validation (it
+ * has been removed and counted). meta may be NULL. No lock is taken; a hit
+ * sets the entry's mtime to now, for LRU eviction. */
 oc_status oc_store_get(oc_store *store, const oc_digest *key,
                        oc_buffer *object, oc_entry_meta *meta, oc_error *err);
 
@@ -39,7 +46,8 @@ oc_status oc_store_put(oc_store *store, const oc_digest *key,
 oc_status oc_store_cleanup(oc_store *store, oc_error *err);
 /* Removes every entry (stats are kept). */
 oc_status oc_store_clear(oc_store *store, oc_error *err);
-/* Total bytes on disk and number of entries. */
+/* Total bytes on disk (each entry's size rounded up to 4 KiB) and number
+ * of entries; temp files are not counted. Either pointer may be NULL. */
 oc_status oc_store_usage(oc_store *store, uint64_t *bytes, uint64_t *entries,
                          oc_error *err);
 
