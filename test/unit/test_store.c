@@ -369,6 +369,47 @@ static void faults_that_fail_for_root(void **unused) {
   oc_buffer_free(&got);
 }
 
+/* EACCES: a shard directory the compiling user cannot write. Root ignores
+ * permission bits, so the check runs in a child that drops to nobody. */
+static void unwritable_shard_is_a_clean_error(void **unused) {
+  (void)unused;
+  assert_int_equal(chmod(root, 0755), 0);
+  oc_store *store = open_store(1 << 30);
+  oc_error err;
+  oc_digest key = key_in(0xab, 1);
+  assert_int_equal(oc_store_put(store, &key, "abc", 3, NULL, &err), OC_OK);
+  oc_store_close(store);
+  char shard[256];
+  snprintf(shard, sizeof shard, "%s/objects/ab", cache);
+  assert_int_equal(chmod(shard, 0555), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+      _exit(3);
+    oc_store *s = open_store(1 << 30);
+    oc_digest other = key_in(0xab, 2);
+    oc_error e;
+    if (oc_store_put(s, &other, "def", 3, NULL, &e) != OC_IO_ERROR)
+      _exit(4);
+    if (!strstr(e.message, shard) || !strstr(e.message, strerror(EACCES)))
+      _exit(5);
+    oc_buffer got = {0};
+    if (oc_store_get(s, &key, &got, NULL, &e) != OC_OK) /* reads still work */
+      _exit(6);
+    if (got.size != 3 || memcmp(got.data, "abc", 3) != 0)
+      _exit(7);
+    oc_buffer_free(&got);
+    oc_store_close(s);
+    _exit(0);
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_int_equal(chmod(shard, 0755), 0); /* so that teardown can remove it */
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* A file-size limit makes write(2) fail even for root: the put reports it
  * and leaves no temp file behind. */
 static void failed_write_leaves_nothing(void **unused) {
@@ -728,6 +769,7 @@ int main(void) {
       T(hit_refreshes_mtime),
       T(corrupt_entry_removed_and_counted),
       T(faults_that_fail_for_root),
+      T(unwritable_shard_is_a_clean_error),
       T(failed_write_leaves_nothing),
       cmocka_unit_test(errno_mapping),
       T(read_only_store_adds_nothing),
