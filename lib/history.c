@@ -249,8 +249,8 @@ static void line_end(changes *c, size_t offset, uint64_t factor_rank,
     c->items = items;
     c->capacity = capacity;
   }
-  c->items[c->count++] = (change){factor_rank, name_rank, seq, offset,
-                                  c->text.size - offset};
+  c->items[c->count++] =
+      (change){factor_rank, name_rank, seq, offset, c->text.size - offset};
 }
 
 /* Where an entry first shows: its place in the new record, else after the
@@ -394,9 +394,8 @@ oc_status oc_record_diff(const char *old_record, size_t old_len,
       /* One (factor, name): [g, gend), old entries first (sort order). */
       size_t gend = g, split = g;
       uint64_t nrank = UINT64_MAX;
-      while (gend < fend &&
-             bytes_cmp(all[gend].name, all[gend].name_len, all[g].name,
-                       all[g].name_len) == 0) {
+      while (gend < fend && bytes_cmp(all[gend].name, all[gend].name_len,
+                                      all[g].name, all[g].name_len) == 0) {
         uint64_t r = appearance(&all[gend], nnew);
         nrank = r < nrank ? r : nrank;
         if (all[gend].side == 0)
@@ -434,7 +433,8 @@ oc_status oc_record_diff(const char *old_record, size_t old_len,
   return status;
 }
 
-/* ---- explain -------------------------------------------------------------- */
+/* ---- explain --------------------------------------------------------------
+ */
 
 static oc_status appendf(oc_buffer *out, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
@@ -481,8 +481,8 @@ oc_status oc_history_explain(const oc_config *cfg, const char *output_path,
     if (status == OC_CORRUPT)
       oc_fail(err, status, "damaged history record in %s", dir);
     else if (status != OC_OK)
-      oc_fail(err, status, "cannot compare the records of %s: %s",
-              output_path, oc_status_name(status));
+      oc_fail(err, status, "cannot compare the records of %s: %s", output_path,
+              oc_status_name(status));
     else if (diff.size == 0)
       status = appendf(out,
                        "no factor changed between the last two compiles of "

@@ -63,13 +63,12 @@ oc_status oc_log_compile(const oc_config *cfg, const char *source,
     return oc_fail(err, status, "out of memory building the log line");
   }
 
-  int fd = open(cfg->logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-                0666);
+  int fd = open(cfg->logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
   if (fd < 0) {
     int e = errno;
     oc_buffer_free(&line);
-    return oc_fail(err, OC_IO_ERROR, "cannot open logfile %s: %s",
-                   cfg->logfile, strerror(e));
+    return oc_fail(err, OC_IO_ERROR, "cannot open logfile %s: %s", cfg->logfile,
+                   strerror(e));
   }
   ssize_t written;
   do

@@ -96,11 +96,10 @@ static bool answer_path(const oc_config *cfg, const char *real, char *out,
   if (stat(real, &st) != 0)
     return false;
   char identity[PATH_MAX + 128];
-  int n = snprintf(identity, sizeof identity, "%s%c%lld:%lld.%09ld:%llu:%llu",
-                   real, '\0', (long long)st.st_size,
-                   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-                   (unsigned long long)st.st_ino,
-                   (unsigned long long)st.st_dev);
+  int n = snprintf(
+      identity, sizeof identity, "%s%c%lld:%lld.%09ld:%llu:%llu", real, '\0',
+      (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+      (unsigned long long)st.st_ino, (unsigned long long)st.st_dev);
   if (n < 0 || (size_t)n >= sizeof identity)
     return false;
   oc_digest digest = oc_hash_bytes(identity, (size_t)n);
@@ -130,8 +129,8 @@ static bool store_answer(const oc_config *cfg, const char *file,
   return created || !written;
 }
 
-bool tool_is_clang22(const oc_config *cfg, const char *path,
-                     const char *real, const char *name) {
+bool tool_is_clang22(const oc_config *cfg, const char *path, const char *real,
+                     const char *name) {
   if (named_clang22(real))
     return true;
   char file[PATH_MAX + 96];
@@ -153,8 +152,8 @@ bool tool_is_clang22(const oc_config *cfg, const char *path,
   bool is22;
   if (!ask_version(path, name, &is22))
     return false; /* cannot even run it: exec will say why */
-  bool first = !known ||
-               store_answer(cfg, file, is22 ? clang22_answer : other_answer);
+  bool first =
+      !known || store_answer(cfg, file, is22 ? clang22_answer : other_answer);
   if (!is22 && first)
     fprintf(stderr,
             "objcache: note: %s (%s) is not clang 22; compiling without the "

@@ -26,16 +26,15 @@ int tool_show_config(const oc_config *cfg) {
     char value[PATH_MAX + 64], from[64];
     oc_config_format_value(cfg, (oc_config_key)k, value, sizeof value);
     origin(cfg, (oc_config_key)k, from, sizeof from);
-    printf("%-18s = %-24s (%s)\n", oc_config_key_name((oc_config_key)k),
-           value, from);
+    printf("%-18s = %-24s (%s)\n", oc_config_key_name((oc_config_key)k), value,
+           from);
   }
   return TOOL_OK;
 }
 
 int tool_set_max_size(const oc_config *cfg, const char *size) {
   oc_error err = {0};
-  oc_status status =
-      oc_config_set_in_file(cfg, OC_CONFIG_MAX_SIZE, size, &err);
+  oc_status status = oc_config_set_in_file(cfg, OC_CONFIG_MAX_SIZE, size, &err);
   if (status != OC_OK) {
     fprintf(stderr, "objcache: %s\n", err.message);
     return status == OC_BAD_CONFIG ? TOOL_USAGE : TOOL_FAILED;

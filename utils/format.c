@@ -6,8 +6,7 @@
 #include <stdio.h>
 
 void tool_format_size(uint64_t bytes, char *out, size_t out_size) {
-  static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB",
-                                      "EiB"};
+  static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   if (bytes < 1024) {
     snprintf(out, out_size, "%" PRIu64 " B", bytes);
     return;

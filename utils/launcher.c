@@ -21,30 +21,33 @@
 
 /* What the arguments say about the invocation. */
 typedef struct {
-  bool compiles;    /* -c or -S */
-  bool no_codegen;  /* -E, -M, -fsyntax-only, --version, -###, ... */
-  bool has_plugin;  /* already loads an objcache.so with -fpass-plugin= */
-  bool skip_next;   /* the next argument is the value of the previous one */
-  int depth;        /* response-file nesting */
+  bool compiles;   /* -c or -S */
+  bool no_codegen; /* -E, -M, -fsyntax-only, --version, -###, ... */
+  bool has_plugin; /* already loads an objcache.so with -fpass-plugin= */
+  bool skip_next;  /* the next argument is the value of the previous one */
+  int depth;       /* response-file nesting */
 } scan_state;
 
+/* These tables read better in columns. */
 /* Options whose value is the next argument: their value is never an option
  * of its own (`-o -c` names a file "-c"). */
+/* clang-format off */
 static const char *const separate_value[] = {
-    "-o",         "-x",         "-MF",      "-MT",     "-MQ",
-    "-I",         "-D",         "-U",       "-include", "-imacros",
-    "-isystem",   "-idirafter", "-iquote",  "-isysroot", "-iprefix",
-    "-Xclang",    "-Xlinker",   "-Xassembler", "-Xpreprocessor", "-mllvm",
-    "-target",    "-arch",      "-L",       "-F",      "-z",
-    "--param",    "-MJ",        "-dependency-file", "-working-directory",
+    "-o",       "-x",         "-MF",      "-MT",         "-MQ",
+    "-I",       "-D",         "-U",       "-include",    "-imacros",
+    "-isystem", "-idirafter", "-iquote",  "-isysroot",   "-iprefix",
+    "-Xclang",  "-Xlinker",   "-Xassembler", "-Xpreprocessor", "-mllvm",
+    "-target",  "-arch",      "-L",       "-F",          "-z",
+    "--param",  "-MJ",        "-dependency-file", "-working-directory",
 };
 
 /* Driver modes that stop before code generation or do not compile. */
 static const char *const stops_early[] = {
-    "-E",         "-M",       "-MM",     "-fsyntax-only", "--version",
-    "-###",       "--help",   "-help",   "-dumpversion",  "-dumpmachine",
+    "-E",     "-M",     "-MM",    "-fsyntax-only", "--version",
+    "-###",   "--help", "-help",  "-dumpversion",  "-dumpmachine",
     "--precompile", "-print-search-dirs", "-print-resource-dir",
 };
+/* clang-format on */
 
 static bool in_list(const char *arg, const char *const *list, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -138,8 +141,7 @@ static bool find_compiler(const char *name, char *path, size_t size,
   for (const char *p = dirs;;) {
     const char *end = strchrnul(p, ':');
     int n = end == p ? snprintf(path, size, "%s", name) /* "" means "." */
-                     : snprintf(path, size, "%.*s/%s", (int)(end - p), p,
-                                name);
+                     : snprintf(path, size, "%.*s/%s", (int)(end - p), p, name);
     struct stat st;
     if (n > 0 && (size_t)n < size && stat(path, &st) == 0 &&
         S_ISREG(st.st_mode) && access(path, X_OK) == 0 &&
@@ -170,8 +172,7 @@ int tool_launch(char **argv) {
   }
   const char *self = tool_self_path();
   if (self && strcmp(real, self) == 0) {
-    fprintf(stderr, "objcache: %s is objcache itself, not a compiler\n",
-            name);
+    fprintf(stderr, "objcache: %s is objcache itself, not a compiler\n", name);
     return TOOL_USAGE;
   }
 

@@ -17,8 +17,8 @@ static const char usage[] =
     "       objcache OPTION...\n"
     "\n"
     "Launcher: runs COMPILER (any clang 22, found through PATH) with the\n"
-    "objcache plugin when the command compiles, unchanged otherwise. Use it as\n"
-    "CC=\"objcache clang-22\" or CMAKE_C_COMPILER_LAUNCHER=objcache.\n"
+    "objcache plugin when the command compiles, unchanged otherwise. Use\n"
+    "it as CC=\"objcache clang-22\" or CMAKE_C_COMPILER_LAUNCHER=objcache.\n"
     "\n"
     "Options:\n"
     "  -s, --show-stats     show statistics for people\n"
@@ -96,14 +96,22 @@ static bool needs_config(enum action_kind kind) {
 
 static int run(const action *act, oc_config *cfg) {
   switch (act->kind) {
-  case ACT_SHOW_STATS: return tool_show_stats(cfg);
-  case ACT_PRINT_STATS: return tool_print_stats(cfg);
-  case ACT_ZERO_STATS: return tool_zero_stats(cfg);
-  case ACT_CLEAR: return tool_clear(cfg);
-  case ACT_CLEANUP: return tool_cleanup(cfg);
-  case ACT_SHOW_CONFIG: return tool_show_config(cfg);
-  case ACT_EXPLAIN: return tool_explain(cfg, act->arg);
-  case ACT_PRINT_PLUGIN: return tool_print_plugin();
+  case ACT_SHOW_STATS:
+    return tool_show_stats(cfg);
+  case ACT_PRINT_STATS:
+    return tool_print_stats(cfg);
+  case ACT_ZERO_STATS:
+    return tool_zero_stats(cfg);
+  case ACT_CLEAR:
+    return tool_clear(cfg);
+  case ACT_CLEANUP:
+    return tool_cleanup(cfg);
+  case ACT_SHOW_CONFIG:
+    return tool_show_config(cfg);
+  case ACT_EXPLAIN:
+    return tool_explain(cfg, act->arg);
+  case ACT_PRINT_PLUGIN:
+    return tool_print_plugin();
   case ACT_MAX_SIZE: {
     int rc = tool_set_max_size(cfg, act->arg);
     /* Later options (-M 1G -s) must see the new limit. */
@@ -140,21 +148,40 @@ int main(int argc, char **argv) {
     /* How the user spelled a bad option: a long one is the whole argument,
      * a short one may sit inside a group such as -zx. */
     char short_spelled[3] = {'-', (char)optopt, '\0'};
-    const char *spelled = strncmp(argv[current], "--", 2) == 0
-                              ? argv[current]
-                              : short_spelled;
+    const char *spelled =
+        strncmp(argv[current], "--", 2) == 0 ? argv[current] : short_spelled;
     action act = {.arg = optarg};
     switch (opt) {
-    case 's': act.kind = ACT_SHOW_STATS; break;
-    case OPT_PRINT_STATS: act.kind = ACT_PRINT_STATS; break;
-    case 'z': act.kind = ACT_ZERO_STATS; break;
-    case 'C': act.kind = ACT_CLEAR; break;
-    case 'c': act.kind = ACT_CLEANUP; break;
-    case 'p': act.kind = ACT_SHOW_CONFIG; break;
-    case OPT_EXPLAIN: act.kind = ACT_EXPLAIN; break;
-    case OPT_PRINT_PLUGIN: act.kind = ACT_PRINT_PLUGIN; break;
-    case 'V': act.kind = ACT_VERSION; break;
-    case 'h': act.kind = ACT_HELP; break;
+    case 's':
+      act.kind = ACT_SHOW_STATS;
+      break;
+    case OPT_PRINT_STATS:
+      act.kind = ACT_PRINT_STATS;
+      break;
+    case 'z':
+      act.kind = ACT_ZERO_STATS;
+      break;
+    case 'C':
+      act.kind = ACT_CLEAR;
+      break;
+    case 'c':
+      act.kind = ACT_CLEANUP;
+      break;
+    case 'p':
+      act.kind = ACT_SHOW_CONFIG;
+      break;
+    case OPT_EXPLAIN:
+      act.kind = ACT_EXPLAIN;
+      break;
+    case OPT_PRINT_PLUGIN:
+      act.kind = ACT_PRINT_PLUGIN;
+      break;
+    case 'V':
+      act.kind = ACT_VERSION;
+      break;
+    case 'h':
+      act.kind = ACT_HELP;
+      break;
     case 'M': {
       uint64_t bytes;
       if (!oc_parse_size(optarg, &bytes)) {

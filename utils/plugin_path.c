@@ -24,12 +24,10 @@ const char *tool_self_path(void) {
   return self;
 }
 
-bool tool_plugin_path(char *out, size_t out_size, char *why,
-                      size_t why_size) {
+bool tool_plugin_path(char *out, size_t out_size, char *why, size_t why_size) {
   const char *self = tool_self_path();
   if (!self) {
-    snprintf(why, why_size, "cannot read /proc/self/exe: %s",
-             strerror(errno));
+    snprintf(why, why_size, "cannot read /proc/self/exe: %s", strerror(errno));
     return false;
   }
   /* self is canonical, so "../lib" is two components up, textually. */

@@ -14,14 +14,22 @@
 /* What a person calls each uncacheable reason. */
 static const char *reason_label(oc_stat stat) {
   switch (stat) {
-  case OC_STAT_UNCACHEABLE_IR_INPUT: return "LLVM IR or bitcode input";
-  case OC_STAT_UNCACHEABLE_OUTPUT_KIND: return "not an object or assembly";
-  case OC_STAT_UNCACHEABLE_SPLIT_DWARF: return "-gsplit-dwarf";
-  case OC_STAT_UNCACHEABLE_COVERAGE: return "--coverage";
-  case OC_STAT_UNCACHEABLE_BACKEND_DIAG: return "backend diagnostic";
-  case OC_STAT_UNCACHEABLE_EXTRA_OUTPUT: return "extra output file";
-  case OC_STAT_UNCACHEABLE_OTHER: return "other";
-  default: return oc_stat_name(stat);
+  case OC_STAT_UNCACHEABLE_IR_INPUT:
+    return "LLVM IR or bitcode input";
+  case OC_STAT_UNCACHEABLE_OUTPUT_KIND:
+    return "not an object or assembly";
+  case OC_STAT_UNCACHEABLE_SPLIT_DWARF:
+    return "-gsplit-dwarf";
+  case OC_STAT_UNCACHEABLE_COVERAGE:
+    return "--coverage";
+  case OC_STAT_UNCACHEABLE_BACKEND_DIAG:
+    return "backend diagnostic";
+  case OC_STAT_UNCACHEABLE_EXTRA_OUTPUT:
+    return "extra output file";
+  case OC_STAT_UNCACHEABLE_OTHER:
+    return "other";
+  default:
+    return oc_stat_name(stat);
   }
 }
 
@@ -86,7 +94,8 @@ int tool_show_stats(const oc_config *cfg) {
          hits, v[OC_STAT_HITS], v[OC_STAT_DIRECT_HITS]);
   printf("Misses            %" PRIu64 "\n", v[OC_STAT_MISSES]);
   if (lookups)
-    printf("Hit rate          %.1f %%\n", 100.0 * (double)hits / (double)lookups);
+    printf("Hit rate          %.1f %%\n",
+           100.0 * (double)hits / (double)lookups);
   else
     printf("Hit rate          - (no cacheable compiles yet)\n");
   printf("Uncacheable       %" PRIu64 "\n", v[OC_STAT_UNCACHEABLE]);

@@ -26,13 +26,12 @@ int tool_launch(char **argv);
  * the resolved file name when it can be; else asks `path --version` once
  * and remembers the answer under <cache_dir>/compilers/. A compiler that is
  * not clang 22 gets a note on stderr the first time it is seen. */
-bool tool_is_clang22(const oc_config *cfg, const char *path,
-                     const char *real, const char *name);
+bool tool_is_clang22(const oc_config *cfg, const char *path, const char *real,
+                     const char *name);
 
 /* plugin_path.c: <dir of this executable>/../lib/objcache.so into out.
  * false with a message in `why` when it cannot be found. */
-bool tool_plugin_path(char *out, size_t out_size, char *why,
-                      size_t why_size);
+bool tool_plugin_path(char *out, size_t out_size, char *why, size_t why_size);
 /* The resolved path of this executable (from /proc/self/exe), cached. */
 const char *tool_self_path(void);
 

@@ -40,8 +40,9 @@ static void test_equal_records_say_nothing(void **state) {
 
 static void test_single_value_changed(void **state) {
   (void)state;
-  char *text = diff("llvm-option\tinline-threshold\t225\ntarget\tcpu\tx86-64\n",
-                    "llvm-option\tinline-threshold\t500\ntarget\tcpu\tx86-64\n");
+  char *text =
+      diff("llvm-option\tinline-threshold\t225\ntarget\tcpu\tx86-64\n",
+           "llvm-option\tinline-threshold\t500\ntarget\tcpu\tx86-64\n");
   assert_string_equal(text, "llvm-option: inline-threshold 225 -> 500\n");
   free(text);
 }
@@ -191,8 +192,7 @@ static char *explain(const oc_config *cfg, const char *path, oc_status want) {
 
 static void record(const oc_config *cfg, const char *path, const char *rec) {
   oc_error err = {0};
-  assert_int_equal(oc_history_record(cfg, path, rec, strlen(rec), &err),
-                   OC_OK);
+  assert_int_equal(oc_history_record(cfg, path, rec, strlen(rec), &err), OC_OK);
 }
 
 static void test_explain_needs_two_records(void **state) {
@@ -308,10 +308,10 @@ int main(void) {
                                       make_cache, remove_cache),
       cmocka_unit_test_setup_teardown(test_explain_compares_the_last_two,
                                       make_cache, remove_cache),
-      cmocka_unit_test_setup_teardown(test_history_keeps_two_files,
-                                      make_cache, remove_cache),
-      cmocka_unit_test_setup_teardown(test_relative_path_is_refused,
-                                      make_cache, remove_cache),
+      cmocka_unit_test_setup_teardown(test_history_keeps_two_files, make_cache,
+                                      remove_cache),
+      cmocka_unit_test_setup_teardown(test_relative_path_is_refused, make_cache,
+                                      remove_cache),
       cmocka_unit_test_setup_teardown(test_damaged_record_is_corrupt,
                                       make_cache, remove_cache),
       cmocka_unit_test_setup_teardown(test_unwritable_cache_is_an_error,

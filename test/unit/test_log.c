@@ -51,12 +51,11 @@ static void test_line_shape(void **state) {
   oc_config cfg = {0};
   snprintf(cfg.logfile, sizeof cfg.logfile, "%s/log", (char *)*state);
   oc_error err = {0};
-  assert_int_equal(oc_log_compile(&cfg, "/src/a.c", "abc123", "hit", NULL,
-                                  42, &err),
-                   OC_OK);
+  assert_int_equal(
+      oc_log_compile(&cfg, "/src/a.c", "abc123", "hit", NULL, 42, &err), OC_OK);
   /* A tab or newline in a field must not break the line apart. */
-  assert_int_equal(oc_log_compile(&cfg, "/src/we\tird\n.c", NULL,
-                                  "uncacheable", "split-dwarf", 7, &err),
+  assert_int_equal(oc_log_compile(&cfg, "/src/we\tird\n.c", NULL, "uncacheable",
+                                  "split-dwarf", 7, &err),
                    OC_OK);
   char *text = slurp(cfg.logfile);
   char *second = strchr(text, '\n');
