@@ -361,6 +361,8 @@ static void diff_multi(changes *c, const entry *was, size_t nold,
 oc_status oc_record_diff(const char *old_record, size_t old_len,
                          const char *new_record, size_t new_len,
                          oc_buffer *out) {
+  if (old_len > UINT32_MAX || new_len > UINT32_MAX)
+    return OC_INVALID; /* entry keeps 32-bit lengths */
   size_t nold_lines = count_lines(old_record, old_len);
   size_t nnew_lines = count_lines(new_record, new_len);
   if (nold_lines + nnew_lines >= UINT32_MAX)
@@ -377,6 +379,15 @@ oc_status oc_record_diff(const char *old_record, size_t old_len,
     return status;
   }
   size_t total = nold + nnew;
+  /* Before sorting: do both records list the same entries in the same
+   * order? (They may still differ in bytes, by a missing final newline.) */
+  bool same_order = nold == nnew;
+  for (size_t i = 0; same_order && i < nold; i++) {
+    const entry *a = &all[i], *b = &all[nold + i];
+    size_t alen = (size_t)(a->value + a->value_len - a->text);
+    size_t blen = (size_t)(b->value + b->value_len - b->text);
+    same_order = bytes_cmp(a->text, alen, b->text, blen) == 0;
+  }
   qsort(all, total, sizeof *all, entry_cmp);
 
   changes c = {.status = OC_OK};
@@ -413,8 +424,7 @@ oc_status oc_record_diff(const char *old_record, size_t old_len,
     f = fend;
   }
 
-  if (c.status == OC_OK && c.count == 0 &&
-      bytes_cmp(old_record, old_len, new_record, new_len) != 0) {
+  if (c.status == OC_OK && c.count == 0 && !same_order) {
     /* Every (factor, name) agrees, yet the records differ: entries moved. */
     static const char moved[] =
         "the same factors were recorded in a different order\n";

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,33 @@ static void test_malformed_record_is_corrupt(void **state) {
   assert_int_equal(oc_record_diff(good, strlen(good), "a\tb\n", 4, &out),
                    OC_CORRUPT);
   oc_buffer_free(&out);
+}
+
+/* Records read back from disk may be anything: random bytes made mostly of
+ * tabs, newlines and a few letters must give OK or CORRUPT, never a crash
+ * (the ASan build runs this too). */
+static void test_random_records_are_safe(void **state) {
+  (void)state;
+  static const char alphabet[] = "\t\t\n\nab-=";
+  srand(12345);
+  for (int round = 0; round < 2000; round++) {
+    char a[64], b[64];
+    size_t alen = (size_t)rand() % sizeof a, blen = (size_t)rand() % sizeof b;
+    for (size_t i = 0; i < alen; i++)
+      a[i] = alphabet[rand() % (int)(sizeof alphabet - 1)];
+    for (size_t i = 0; i < blen; i++)
+      b[i] = alphabet[rand() % (int)(sizeof alphabet - 1)];
+    oc_buffer out = {0};
+    oc_status status = oc_record_diff(a, alen, b, blen, &out);
+    assert_true(status == OC_OK || status == OC_CORRUPT);
+    /* Records that differ (beyond a final newline) never say nothing. */
+    size_t acmp = alen && a[alen - 1] == '\n' ? alen - 1 : alen;
+    size_t bcmp = blen && b[blen - 1] == '\n' ? blen - 1 : blen;
+    bool differ = acmp != bcmp || memcmp(a, b, acmp) != 0;
+    if (status == OC_OK)
+      assert_int_equal(out.size > 0, differ);
+    oc_buffer_free(&out);
+  }
 }
 
 /* ---- the history store, in a private cache dir -------------------------- */
@@ -304,6 +332,7 @@ int main(void) {
       cmocka_unit_test(test_output_follows_record_order),
       cmocka_unit_test(test_missing_final_newline_is_accepted),
       cmocka_unit_test(test_malformed_record_is_corrupt),
+      cmocka_unit_test(test_random_records_are_safe),
       cmocka_unit_test_setup_teardown(test_explain_needs_two_records,
                                       make_cache, remove_cache),
       cmocka_unit_test_setup_teardown(test_explain_compares_the_last_two,
