@@ -392,7 +392,10 @@ void addTarget(oc_key_builder *Key, const CompileState &State,
   add(Key, F, "MCOptions.AssemblyLanguage", O.MCOptions.AssemblyLanguage);
   add(Key, F, "MCOptions.SplitDwarfFile", O.MCOptions.SplitDwarfFile);
   add(Key, F, "MCOptions.AsSecureLogFile", O.MCOptions.AsSecureLogFile);
-  add(Key, F, "MCOptions.CommandlineArgs", O.MCOptions.CommandlineArgs);
+  // The flattened command line (with -o, -D, -I...) is read only by the
+  // CodeView writer (LF_BUILDINFO), so it can change only COFF objects.
+  if (TM.getTargetTriple().isOSBinFormatCOFF())
+    add(Key, F, "MCOptions.CommandlineArgs", O.MCOptions.CommandlineArgs);
   for (const std::string &Path : O.MCOptions.IASSearchPaths)
     add(Key, F, "MCOptions.IASSearchPaths", Path);
   for (const std::string &Option : O.MCOptions.InstPrinterOptions)
@@ -501,6 +504,11 @@ struct FileFactorScan {
 
   void consider(StringRef Candidate) {
     if (Candidate.empty() || Candidate.starts_with("-") || !Error.empty())
+      return;
+    // Most LLVM option values are numbers or "*cannot print option value*":
+    // no need to ask the file system about those.
+    double Number;
+    if (Candidate.starts_with("*") || !Candidate.getAsDouble(Number))
       return;
     std::string Path = Candidate.str();
     struct stat St;
