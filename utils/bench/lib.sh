@@ -160,7 +160,16 @@ bench_clear() { # bench_clear: empties both caches (a cold build follows)
   mkdir -p "$CCACHE_DIR" "$OBJCACHE_DIR"
 }
 
-bench_edit() { # bench_edit PROJECT: a comment at the end of its header
-  printf '\n/* objcache bench: an edit that changes no code */\n' \
-    >>"$bench/work/$1/$edit_header"
+# bench_edit PROJECT KIND: an edit at the end of the project's widely
+# included header that changes no generated code: a comment (gone after
+# preprocessing) or a declaration nothing uses (in the preprocessed text,
+# so a preprocessor-level cache misses, but not in the IR).
+bench_edit() {
+  local text
+  case $2 in
+  comment) text='/* objcache bench: an edit that changes no code */' ;;
+  decl) text='extern int objcache_bench_unused_declaration;' ;;
+  *) echo "bench: unknown edit $2" >&2 && return 1 ;;
+  esac
+  printf '\n%s\n' "$text" >>"$bench/work/$1/$edit_header"
 }

@@ -81,17 +81,18 @@ record_objects() { # record_objects PROJECT OPT MODE RUN "SAME TOTAL"
   fi
 }
 
-# edit PROJECT OPT TOOL RUN: after a warm build, a comment at the end of a
-# widely included header, then an incremental rebuild through the cache.
+# edit PROJECT OPT MODE RUN KIND: after a warm build, an edit (see
+# bench_edit) of a widely included header, then an incremental rebuild
+# through the cache.
 edit() {
-  local project=$1 opt=$2 mode=$3 run=$4 t=$data/time.$$
+  local project=$1 opt=$2 mode=$3 run=$4 kind=$5 t=$data/time.$$
   zero_stats
-  bench_edit "$project"
+  bench_edit "$project" "$kind"
   bench_build "$project" "$mode" "$(optflags "$opt")" "$t"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$project" "$opt" "${mode%-*}" "$run" \
-    "$(cut -d' ' -f1-3 "$t" | tr ' ' '\t')" "$(stats "$mode" | tr ' ' '\t')" \
-    >>"$data/edit.tsv"
-  bench_save "$project" "$opt-edit-${mode%-*}"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$project" "$opt" "${mode%-*}" "$kind" \
+    "$run" "$(cut -d' ' -f1-3 "$t" | tr ' ' '\t')" \
+    "$(stats "$mode" | tr ' ' '\t')" >>"$data/edit.tsv"
+  bench_save "$project" "$opt-$kind-${mode%-*}"
 }
 
 smoke() { # smoke PROJECT OPT MODE: the project's tests on the work copy
@@ -150,14 +151,17 @@ for ((run = 1; run <= runs; run++)); do
         bench_clear
         measure "$project" "$opt" "$tool-cold" "$run"
         measure "$project" "$opt" "$tool-warm" "$run"
-        [[ $tool == plugin ]] || edit "$project" "$opt" "$tool-warm" "$run"
         [[ $tool == ccache ]] || smoke "$project" "$opt" "$tool-warm"
+        [[ $tool == plugin ]] && continue
+        edit "$project" "$opt" "$tool-warm" "$run" comment
+        edit "$project" "$opt" "$tool-warm" "$run" decl
       done
-      # ccache recompiled what the edit touched, so its objects are the
-      # reference for objcache's (with -g they differ from the unedited
-      # plain build: the line table has the header's checksum).
-      record_objects "$project" "$opt" objcache-edit "$run" \
-        "$(bench_compare "$project" "$opt-edit-ccache" "$opt-edit-objcache")"
+      # ccache compiled what its preprocessed text changed, so its objects
+      # are the reference for objcache's after the same edits.
+      for kind in comment decl; do
+        record_objects "$project" "$opt" "objcache-$kind" "$run" \
+          "$(bench_compare "$project" "$opt-$kind-ccache" "$opt-$kind-objcache")"
+      done
     done
   done
 done
