@@ -7,10 +7,12 @@
 # because the working directory ends up in objects (-g) and in cache keys;
 # the objects are then copied out to $bench/objs for comparison.
 
-bench_init() { # bench_init BUILD: sets the paths every other function uses
+# bench_init BUILD [DIR]: sets the paths every other function uses; the
+# benchmark's files go to BUILD/DIR (default bench).
+bench_init() {
   build=$(realpath "$1")
   here=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
-  bench=$build/bench
+  bench=$build/${2:-bench}
   objcache=$build/bin/objcache
   plugin=$build/lib/objcache.so
   [[ -x $objcache && -f $plugin ]] || {
