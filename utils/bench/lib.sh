@@ -33,12 +33,14 @@ bench_init() {
 
 # apt-get with a private sources list, package lists and cache under the
 # build tree: the system's apt configuration is neither read nor changed.
+# BENCH_MIRROR replaces the Debian mirror (when deb.debian.org is not
+# reachable); bookworm is fixed so that every machine builds the same code.
 bench_apt() {
   local apt=$bench/apt
   mkdir -p "$apt"/{lists/partial,cache/archives/partial,parts}
-  [[ -f $apt/sources.list ]] || cat >"$apt/sources.list" <<EOS
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
-EOS
+  echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]" \
+    "${BENCH_MIRROR:-http://deb.debian.org/debian} bookworm main" \
+    >"$apt/sources.list"
   apt-get -q -o Dir::Etc::SourceList="$apt/sources.list" \
     -o Dir::Etc::SourceParts="$apt/parts" -o Dir::State::Lists="$apt/lists" \
     -o Dir::Cache="$apt/cache" -o Debug::NoLocking=1 "$@"
