@@ -6,6 +6,7 @@
 # Every mode builds in the same absolute directory, $bench/work/PROJECT,
 # because the working directory ends up in objects (-g) and in cache keys;
 # the objects are then copied out to $bench/objs for comparison.
+# shellcheck shell=bash disable=SC2154 # project variables come from projects/*.sh
 
 # bench_init BUILD [DIR]: sets the paths every other function uses; the
 # benchmark's files go to BUILD/DIR (default bench).

@@ -1,5 +1,6 @@
 # lua5.4.sh - the Lua 5.4 interpreter and compiler (C, 33 files), built
 # with its own upstream Makefile. Sourced by lib.sh.
+# shellcheck shell=bash disable=SC2034,SC2154 # lib.sh sets and reads the variables
 source_package=lua5.4
 edit_header=src/luaconf.h # included by every file through lua.h
 

@@ -3,6 +3,7 @@
 # full source tree; the amalgamation is generated once at fetch time (with
 # tclsh), then sqlite3.mk compiles the two files as SQLite's own
 # amalgamation build does. Sourced by lib.sh.
+# shellcheck shell=bash disable=SC2034,SC2154 # lib.sh sets and reads the variables
 source_package=sqlite3
 edit_header=sqlite3.h # what shell.c and every SQLite user includes
 

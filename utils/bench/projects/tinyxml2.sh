@@ -1,5 +1,6 @@
 # tinyxml2.sh - TinyXML-2 (C++): the library and its test program xmltest,
 # built with its own Makefile through tinyxml2.mk. Sourced by lib.sh.
+# shellcheck shell=bash disable=SC2034,SC2154 # lib.sh sets and reads the variables
 source_package=tinyxml2
 edit_header=tinyxml2.h # included by both translation units
 

@@ -1,6 +1,7 @@
 # zstd.sh - the zstd command line tool (C, about 50 files including the
 # library and an x86-64 assembly file), built with its own
 # programs/Makefile. Sourced by lib.sh.
+# shellcheck shell=bash disable=SC2034,SC2154 # lib.sh sets and reads the variables
 source_package=libzstd
 edit_header=lib/common/mem.h # included by nearly every file
 
