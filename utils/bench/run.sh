@@ -23,7 +23,7 @@ projects=${BENCH_PROJECTS:-$all_projects}
 opts=${BENCH_OPTS:-O2 O0g}
 single_runs=${BENCH_SINGLE_RUNS:-5}
 data=$bench/results
-rm -rf "$data" && mkdir -p "$data"
+rm -rf "$data" "$bench/logs/ccache-differences.log" && mkdir -p "$data"
 failures=0
 
 optflags() { # optflags NAME: the compiler flags an optimization name means
@@ -71,13 +71,16 @@ measure() {
   record_objects "$project" "$opt" "$mode" "$run" "$cmpres"
 }
 
-record_objects() { # record_objects PROJECT OPT MODE RUN "SAME TOTAL"
+# record_objects PROJECT OPT MODE RUN "SAME TOTAL": a comparison's result;
+# a difference is a failure unless MODE is ccache's (its objects are
+# reported, not vouched for).
+record_objects() {
   printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5/ /$'\t'}" \
     >>"$data/objects.tsv"
   local same=${5% *} total=${5#* }
   if [[ $same != "$total" || $total == 0 ]]; then
-    echo "bench: MISMATCH: $1 $2 $3 run $4: $same of $total objects identical" >&2
-    failures=$((failures + 1))
+    echo "bench: ${3%%-*}: $1 $2 $3 run $4: $same of $total objects identical" >&2
+    [[ $3 == ccache-* ]] || failures=$((failures + 1))
   fi
 }
 
@@ -146,6 +149,10 @@ for ((run = 1; run <= runs; run++)); do
     for opt in $opts; do
       echo "bench: run $run/$runs: $project $opt" >&2
       measure "$project" "$opt" plain "$run"
+      # Plain clang's incremental rebuilds after the edits are the
+      # reference for the caches' rebuilds after the same edits.
+      edit "$project" "$opt" plain "$run" comment
+      edit "$project" "$opt" plain "$run" decl
       measure "$project" "$opt" fe "$run"
       for tool in ccache objcache plugin; do
         bench_clear
@@ -156,11 +163,15 @@ for ((run = 1; run <= runs; run++)); do
         edit "$project" "$opt" "$tool-warm" "$run" comment
         edit "$project" "$opt" "$tool-warm" "$run" decl
       done
-      # ccache compiled what its preprocessed text changed, so its objects
-      # are the reference for objcache's after the same edits.
       for kind in comment decl; do
         record_objects "$project" "$opt" "objcache-$kind" "$run" \
-          "$(bench_compare "$project" "$opt-$kind-ccache" "$opt-$kind-objcache")"
+          "$(bench_compare "$project" "$opt-$kind-plain" "$opt-$kind-objcache")"
+        # ccache's differences are logged, not failures: after a comment,
+        # its preprocessor mode hits and with -g returns objects that
+        # still carry the header's old checksum.
+        record_objects "$project" "$opt" "ccache-$kind" "$run" \
+          "$(bench_compare "$project" "$opt-$kind-plain" "$opt-$kind-ccache" \
+            2>>"$bench/logs/ccache-differences.log")"
       done
     done
   done
