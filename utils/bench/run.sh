@@ -88,12 +88,16 @@ record_objects() {
 # bench_edit) of a widely included header, then an incremental rebuild
 # through the cache.
 edit() {
-  local project=$1 opt=$2 mode=$3 run=$4 kind=$5 t=$data/time.$$
+  local project=$1 opt=$2 mode=$3 run=$4 kind=$5 t=$data/time.$$ rebuilt
   zero_stats
   bench_edit "$project" "$kind"
   bench_build "$project" "$mode" "$(optflags "$opt")" "$t"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$project" "$opt" "${mode%-*}" "$kind" \
-    "$run" "$(cut -d' ' -f1-3 "$t" | tr ' ' '\t')" \
+  # What make rebuilt, whether or not the cache counted it (ccache leaves
+  # out some compiles, neither counts assembly files).
+  rebuilt=$(find "$bench/work/$project" -name '*.o' \
+    -newer "$bench/work/$project/$edit_header" | wc -l)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$project" "$opt" "${mode%-*}" \
+    "$kind" "$run" "$(cut -d' ' -f1-3 "$t" | tr ' ' '\t')" "$rebuilt" \
     "$(stats "$mode" | tr ' ' '\t')" >>"$data/edit.tsv"
   bench_save "$project" "$opt-$kind-${mode%-*}"
 }
