@@ -5,6 +5,8 @@
 
 #include "objcache/store.h"
 
+#include "remote.h"
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,6 +19,9 @@ struct oc_store {
   int compression_level;
   int mask;               /* umask for what the store creates, -1: process's */
   bool read_only;
+  oc_remote *remote; /* NULL: no remote tier */
+  bool remote_only;  /* with a remote: no local copies at all */
+  char warning[OC_ERROR_MESSAGE_SIZE]; /* a survived fault, for the caller */
 };
 
 /* Room needed after `objects` for "/xx/<62 hex>" or a temp-file name. */

@@ -217,6 +217,9 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   if (Status == OC_OK)
     Status = oc_store_get(Store, &State.Key, &State.CachedObject,
                           &State.CachedMeta, &Err);
+  // A remote fault the lookup survived (it became a miss).
+  if (const char *Warning = oc_store_warning(Store))
+    State.noteFault(Warning);
   oc_store_close(Store);
   switch (Status) {
   case OC_OK:
@@ -317,6 +320,8 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
   if (Status == OC_OK)
     Status = oc_store_put(Store, &State->Key, Object.data(), Object.size(),
                           &Meta, &Err);
+  if (const char *Warning = oc_store_warning(Store))
+    State->noteFault(Warning);
   oc_store_close(Store);
   if (Status != OC_OK) {
     // The object is already written: only the caching failed.

@@ -30,6 +30,15 @@ typedef enum oc_stat {
   OC_STAT_CORRUPT_ENTRIES, /* entries that failed validation and were removed */
   OC_STAT_EVICTIONS,     /* entries removed to stay under max_size */
   OC_STAT_TIME_SAVED_MS, /* sum of the compile times that hits avoided */
+  /* The remote tier (remote.md). A remote hit is also one of `hits`. */
+  OC_STAT_REMOTE_HITS,     /* local misses served from the remote */
+  OC_STAT_REMOTE_MISSES,   /* asked the remote, it had nothing usable */
+  OC_STAT_REMOTE_CORRUPT,  /* remote values that failed validation (misses) */
+  OC_STAT_REMOTE_ERRORS,   /* connect, timeout or protocol failures */
+  OC_STAT_REMOTE_SKIPPED,  /* operations skipped while the remote was down */
+  OC_STAT_REMOTE_WRITES,   /* entries uploaded */
+  OC_STAT_REMOTE_BYTES_DOWN, /* entry bytes fetched (hits) */
+  OC_STAT_REMOTE_BYTES_UP,   /* entry bytes uploaded */
   OC_STAT_COUNT
 } oc_stat;
 

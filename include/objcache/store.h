@@ -5,7 +5,15 @@
  * see a torn entry and the hit path takes no lock. Each entry is
  * self-checking (see entry.h): a damaged one reads as OC_CORRUPT, is removed
  * and counted. The store keeps itself under max_size by evicting the least
- * recently used entries of a shard when that shard is over its share. */
+ * recently used entries of a shard when that shard is over its share.
+ *
+ * With cfg->remote set (remote_url.h), get and put are two-tiered: a local
+ * miss asks the remote, and a remote hit, validated like a local entry, is
+ * copied into the local store byte for byte and served; a put stores
+ * locally and uploads the same bytes. remote_only keeps no local copies.
+ * A remote that fails or times out only ever costs misses: it is marked
+ * down for a while for every process of the cache directory, counted in
+ * the remote_* statistics and reported through oc_store_warning. */
 #ifndef OBJCACHE_STORE_H
 #define OBJCACHE_STORE_H
 
@@ -22,7 +30,9 @@ typedef struct oc_store oc_store;
 
 /* Opens (creating directories as needed) the store of cfg->cache_dir. The
  * store copies what it needs from cfg (max_size, 0 = no limit;
- * compression_level; umask; read_only). With cfg->read_only the store
+ * compression_level; umask; read_only; the remote settings). It does not
+ * connect to a remote: the first get or put that needs it does. With
+ * cfg->read_only (which covers the remote too) the store
  * creates nothing, put is a successful no-op, get neither refreshes mtimes
  * nor removes corrupt entries; cleanup and clear still work (explicit
  * requests). */
@@ -30,16 +40,24 @@ oc_status oc_store_open(const oc_config *cfg, oc_store **out, oc_error *err);
 void oc_store_close(oc_store *store);
 
 /* OC_OK with the object in *object (its previous contents replaced);
- * OC_NOT_FOUND on a miss; OC_CORRUPT when the entry failed validation (it
- * has been removed and counted). meta may be NULL. No lock is taken; a hit
- * sets the entry's mtime to now, for LRU eviction. */
+ * OC_NOT_FOUND on a miss (in both tiers); OC_CORRUPT when the local entry
+ * failed validation (it has been removed and counted). meta may be NULL. No
+ * lock is taken; a hit sets the entry's mtime to now, for LRU eviction. */
 oc_status oc_store_get(oc_store *store, const oc_digest *key,
                        oc_buffer *object, oc_entry_meta *meta, oc_error *err);
 
-/* Compresses and stores an object; may run a shard cleanup afterwards. */
+/* Compresses and stores an object (and uploads it to the remote); may run a
+ * shard cleanup afterwards. The status is the local store's: a remote
+ * failure is never an error here. */
 oc_status oc_store_put(oc_store *store, const oc_digest *key,
                        const void *object, size_t size,
                        const oc_entry_meta *meta, oc_error *err);
+
+/* A fault that get or put survived (the remote went down, a remote value
+ * was invalid, a remote hit could not be kept locally), as one line for
+ * the caller to show and count as an error; NULL when there was none. It
+ * never contains the remote's password. Valid until oc_store_close. */
+const char *oc_store_warning(const oc_store *store);
 
 /* Evicts until every shard is under its share of max_size and removes temp
  * files abandoned by crashed writers. */

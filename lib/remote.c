@@ -1,0 +1,244 @@
+/* remote.c - the remote tier's policy (remote.h): when to ask the remote,
+ * what to trust from it, and what to do when it fails.
+ *
+ * - Trust: a value is served only if it decodes as an entry for the very key
+ *   asked (the same checks as a local entry: magic, sizes, key, checksum).
+ *   Anything else is a miss, counted in remote_corrupt, never served; the
+ *   next put of the key overwrites it.
+ * - Failure: a failed connect or command marks the remote down for
+ *   OC_REMOTE_DOWN_SECONDS in <cache_dir>/remote-down (mtime = when, content
+ *   = which remote), so the other compiles of a build skip it instead of
+ *   each paying the timeout. The process that writes a fresh marker reports
+ *   the fault; those that find one fresh stay quiet. */
+#include "remote.h"
+
+#include "fsutil.h"
+#include "remote_redis.h"
+
+#include "objcache/remote_url.h"
+#include "objcache/stats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TEXT(x) #x
+#define SECONDS_TEXT_OF(x) TEXT(x)
+#define SECONDS_TEXT SECONDS_TEXT_OF(OC_REMOTE_DOWN_SECONDS)
+
+struct oc_remote {
+  oc_remote_url url;
+  char shown[1024]; /* the URL without its password */
+  char cache_dir[PATH_MAX];
+  uint32_t connect_ms, op_ms;
+  uint64_t expiry_ms;
+  bool read_only;
+  int mask;
+  oc_redis *redis; /* connected on first use */
+  bool down;       /* failed or found marked down: skip from now on */
+  oc_stats delta;  /* added to the stats on close */
+  char warning[OC_ERROR_MESSAGE_SIZE];
+};
+
+oc_status oc_remote_open(const oc_config *cfg, oc_remote **out, oc_error *err) {
+  *out = NULL;
+  if (cfg->remote[0] == '\0')
+    return OC_OK;
+  oc_remote *remote = calloc(1, sizeof *remote);
+  if (!remote)
+    return oc_fail(err, OC_NO_MEMORY, "out of memory opening the remote");
+  oc_status status = oc_remote_url_parse(cfg->remote, &remote->url, err);
+  if (status != OC_OK) {
+    free(remote);
+    return status == OC_NOT_FOUND ? OC_OK : status;
+  }
+  oc_remote_url_redact(cfg->remote, remote->shown, sizeof remote->shown);
+  snprintf(remote->cache_dir, sizeof remote->cache_dir, "%s", cfg->cache_dir);
+  remote->connect_ms = cfg->remote_connect_timeout_ms;
+  remote->op_ms = cfg->remote_timeout_ms;
+  remote->expiry_ms = cfg->remote_expiry_ms;
+  remote->read_only = cfg->read_only;
+  remote->mask = cfg->umask >= 0 ? (cfg->umask & 0777) : -1;
+  *out = remote;
+  return OC_OK;
+}
+
+void oc_remote_close(oc_remote *remote) {
+  if (!remote)
+    return;
+  (void)oc_stats_add(remote->cache_dir, &remote->delta, NULL);
+  oc_redis_close(remote->redis);
+  free(remote);
+}
+
+const char *oc_remote_warning(const oc_remote *remote) {
+  return remote && remote->warning[0] ? remote->warning : NULL;
+}
+
+static void warn(oc_remote *remote, const char *format, const char *a,
+                 const char *b) {
+  if (!remote->warning[0])
+    snprintf(remote->warning, sizeof remote->warning, format, a, b);
+}
+
+static void marker_path(const oc_remote *remote, char *out, size_t size) {
+  snprintf(out, size, "%s/" OC_REMOTE_DOWN_FILE, remote->cache_dir);
+}
+
+/* True when fd is a marker for this remote written less than
+ * OC_REMOTE_DOWN_SECONDS ago. */
+static bool marker_fresh(const oc_remote *remote, int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    return false;
+  time_t now = time(NULL);
+  if (st.st_mtime > now + 1 || now - st.st_mtime >= OC_REMOTE_DOWN_SECONDS)
+    return false;
+  char text[sizeof remote->shown + 1];
+  ssize_t n = pread(fd, text, sizeof text - 1, 0);
+  if (n <= 0)
+    return false;
+  text[n] = '\0';
+  size_t len = strlen(remote->shown);
+  return (size_t)n == len + 1 && memcmp(text, remote->shown, len) == 0 &&
+         text[len] == '\n';
+}
+
+static bool marked_down(oc_remote *remote) {
+  if (remote->down)
+    return true;
+  char path[PATH_MAX + 32];
+  marker_path(remote, path, sizeof path);
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  remote->down = marker_fresh(remote, fd);
+  close(fd);
+  return remote->down;
+}
+
+/* A failed connect or command: count it, mark the remote down and, if no
+ * other process did so first, say so. */
+static void fault(oc_remote *remote, const char *message) {
+  remote->delta.value[OC_STAT_REMOTE_ERRORS]++;
+  remote->down = true;
+  oc_redis_close(remote->redis);
+  remote->redis = NULL;
+
+  char path[PATH_MAX + 32];
+  marker_path(remote, path, sizeof path);
+  bool report = true;
+  int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0 && errno == ENOENT &&
+      oc_fs_mkdirs(remote->cache_dir, remote->mask, NULL) == OC_OK)
+    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd >= 0) {
+    /* Under the lock, so that of two processes failing together only one
+     * reports. */
+    while (flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
+    if (marker_fresh(remote, fd)) {
+      report = false;
+    } else {
+      char text[sizeof remote->shown + 1];
+      int n = snprintf(text, sizeof text, "%s\n", remote->shown);
+      if (pwrite(fd, text, (size_t)n, 0) == n)
+        (void)ftruncate(fd, n);
+      oc_fs_apply_mask(fd, 0666, remote->mask);
+      (void)futimens(fd, NULL);
+    }
+    close(fd);
+  }
+  if (report)
+    warn(remote, "%s; not using the remote cache for " SECONDS_TEXT " s%s",
+         message, fd < 0 ? " (cannot record that in the cache directory)" : "");
+}
+
+static bool connect_if_needed(oc_remote *remote) {
+  if (remote->redis)
+    return true;
+  oc_error err;
+  if (oc_redis_connect(&remote->url, remote->connect_ms, remote->op_ms,
+                       &remote->redis, &err) == OC_OK)
+    return true;
+  fault(remote, err.message);
+  return false;
+}
+
+static void redis_key(const oc_digest *key, char out[64 + 16]) {
+  char hex[OC_DIGEST_HEX_SIZE];
+  oc_digest_to_hex(key, hex);
+  snprintf(out, 64 + 16, OC_REMOTE_KEY_PREFIX "%s", hex);
+}
+
+oc_status oc_remote_get(oc_remote *remote, const oc_digest *key,
+                        oc_buffer *entry, oc_buffer *object,
+                        oc_entry_meta *meta) {
+  if (marked_down(remote)) {
+    remote->delta.value[OC_STAT_REMOTE_SKIPPED]++;
+    return OC_NOT_FOUND;
+  }
+  if (!connect_if_needed(remote))
+    return OC_NOT_FOUND;
+  char name[64 + 16];
+  redis_key(key, name);
+  oc_error err;
+  oc_status status = oc_redis_get(remote->redis, name, entry, &err);
+  if (status == OC_OK) {
+    size_t before = object->size;
+    object->size = 0;
+    status = oc_entry_decode(entry->data, entry->size, key, object, meta, &err);
+    if (status == OC_OK) {
+      remote->delta.value[OC_STAT_REMOTE_HITS]++;
+      remote->delta.value[OC_STAT_REMOTE_BYTES_DOWN] += entry->size;
+      return OC_OK;
+    }
+    object->size = before;
+  }
+  switch (status) {
+  case OC_NOT_FOUND:
+    remote->delta.value[OC_STAT_REMOTE_MISSES]++;
+    break;
+  case OC_CORRUPT:
+    remote->delta.value[OC_STAT_REMOTE_MISSES]++;
+    remote->delta.value[OC_STAT_REMOTE_CORRUPT]++;
+    warn(remote, "remote entry %s is not a valid entry (%s); ignored", name,
+         err.message);
+    break;
+  case OC_IO_ERROR:
+    fault(remote, err.message);
+    break;
+  default: /* out of memory: a miss, the remote is fine */
+    remote->delta.value[OC_STAT_REMOTE_MISSES]++;
+    break;
+  }
+  return OC_NOT_FOUND;
+}
+
+void oc_remote_put(oc_remote *remote, const oc_digest *key, const void *entry,
+                   size_t size) {
+  if (remote->read_only)
+    return;
+  if (marked_down(remote)) {
+    remote->delta.value[OC_STAT_REMOTE_SKIPPED]++;
+    return;
+  }
+  if (!connect_if_needed(remote))
+    return;
+  char name[64 + 16];
+  redis_key(key, name);
+  oc_error err;
+  if (oc_redis_set(remote->redis, name, entry, size, remote->expiry_ms, &err) !=
+      OC_OK) {
+    fault(remote, err.message);
+    return;
+  }
+  remote->delta.value[OC_STAT_REMOTE_WRITES]++;
+  remote->delta.value[OC_STAT_REMOTE_BYTES_UP] += size;
+}

@@ -1,0 +1,45 @@
+/* remote.h - the remote tier behind the store (store.c calls it): lookups
+ * after a local miss, uploads after a put, validation of what comes back,
+ * the shared "remote is down" marker and the remote_* statistics. Every
+ * remote fault becomes a miss or a skipped upload, never a failure of the
+ * caller. Not part of the API. */
+#ifndef OBJCACHE_LIB_REMOTE_H
+#define OBJCACHE_LIB_REMOTE_H
+
+#include "objcache/buffer.h"
+#include "objcache/config.h"
+#include "objcache/entry.h"
+#include "objcache/hash.h"
+
+/* After a failure the remote is left alone for this long, by every process
+ * using the same cache directory. */
+#define OC_REMOTE_DOWN_SECONDS 30
+/* The marker's name in the cache directory. */
+#define OC_REMOTE_DOWN_FILE "remote-down"
+/* Redis keys are this prefix and the 64 hex digits of the cache key. */
+#define OC_REMOTE_KEY_PREFIX "objcache:obj:"
+
+typedef struct oc_remote oc_remote;
+
+/* *out is NULL (and OC_OK) when cfg has no remote. Parses the URL; does not
+ * connect (the first get or put does). OC_BAD_CONFIG for a bad URL. */
+oc_status oc_remote_open(const oc_config *cfg, oc_remote **out, oc_error *err);
+/* Adds the handle's counters to the stats and disconnects. NULL is fine. */
+void oc_remote_close(oc_remote *remote);
+
+/* OC_OK: *entry holds the entry bytes exactly as stored (already validated
+ * against key) and *object, *meta its decoded content. OC_NOT_FOUND for
+ * everything else: absent, corrupt or foreign, remote down or failing. */
+oc_status oc_remote_get(oc_remote *remote, const oc_digest *key,
+                        oc_buffer *entry, oc_buffer *object,
+                        oc_entry_meta *meta);
+
+/* Uploads encoded entry bytes, unless read_only or the remote is down. */
+void oc_remote_put(oc_remote *remote, const oc_digest *key, const void *entry,
+                   size_t size);
+
+/* A fault for the caller to show (one line, password-free), or NULL. A
+ * down remote is reported by the one process that marked it down. */
+const char *oc_remote_warning(const oc_remote *remote);
+
+#endif
