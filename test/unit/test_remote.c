@@ -1,0 +1,426 @@
+/* test_remote.c - the two-tier store against a real redis-server on a unix
+ * socket in a temp dir (started and killed by each test; the tests are
+ * skipped when redis-server is not installed): a put on one machine is a
+ * validated remote hit on another and is backfilled; corrupt and foreign
+ * values are misses, counted and never served; read_only writes nothing;
+ * remote_only keeps no local copy; a dead or hung server is one counted
+ * fault and one warning, after which the others skip it until the down
+ * period is over. Runs under ASan/UBSan with the rest of the unit tests. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+/* cmocka.h needs the three above first. */
+#include <cmocka.h>
+
+#include "objcache/entry.h"
+#include "objcache/stats.h"
+#include "objcache/store.h"
+
+#include "../../lib/remote.h"
+#include "../../lib/remote_redis.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char root[64];
+static char socket_path[128];
+static pid_t server = -1;
+
+#define assert_contains(haystack, needle)                                      \
+  do {                                                                         \
+    if (!(haystack) || !strstr((haystack), (needle)))                          \
+      fail_msg("\"%s\" does not contain \"%s\"",                               \
+               (haystack) ? (haystack) : "(null)", (needle));                  \
+  } while (0)
+
+static bool have_redis(void) {
+  return system("command -v redis-server >/dev/null 2>&1") == 0;
+}
+
+static void stop_server(void) {
+  if (server > 0) {
+    kill(server, SIGKILL);
+    waitpid(server, NULL, 0);
+    server = -1;
+  }
+}
+
+static int setup(void **unused) {
+  (void)unused;
+  snprintf(root, sizeof root, "/tmp/oc-remote-XXXXXX");
+  if (!mkdtemp(root))
+    return -1;
+  snprintf(socket_path, sizeof socket_path, "%s/redis.sock", root);
+  if (!have_redis())
+    return 0;
+  char log[128];
+  snprintf(log, sizeof log, "%s/redis.log", root);
+  server = fork();
+  if (server == 0) {
+    execlp("redis-server", "redis-server", "--port", "0", "--unixsocket",
+           socket_path, "--save", "", "--appendonly", "no", "--dir", root,
+           "--logfile", log, (char *)NULL);
+    _exit(127);
+  }
+  for (int i = 0; i < 500; i++) { /* up to 5 s */
+    struct stat st;
+    if (stat(socket_path, &st) == 0)
+      return 0;
+    usleep(10000);
+  }
+  stop_server();
+  return -1;
+}
+
+static int teardown(void **unused) {
+  (void)unused;
+  stop_server();
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static oc_config machine(const char *name) {
+  oc_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  snprintf(cfg.cache_dir, sizeof cfg.cache_dir, "%s/%s", root, name);
+  cfg.compression_level = 1;
+  cfg.umask = -1;
+  snprintf(cfg.remote, sizeof cfg.remote, "redis+unix://%s", socket_path);
+  cfg.remote_connect_timeout_ms = 100;
+  cfg.remote_timeout_ms = 300;
+  return cfg;
+}
+
+static oc_store *open_store(const oc_config *cfg) {
+  oc_store *store = NULL;
+  oc_error err;
+  if (oc_store_open(cfg, &store, &err) != OC_OK)
+    fail_msg("open: %s", err.message);
+  return store;
+}
+
+static oc_stats stats_of(const oc_config *cfg) {
+  oc_stats s;
+  assert_int_equal(oc_stats_read(cfg->cache_dir, &s, NULL), OC_OK);
+  return s;
+}
+
+static oc_digest key_of(int n) { return oc_hash_bytes(&n, sizeof n); }
+
+static void put_object(const oc_config *cfg, int n, const char *text) {
+  oc_store *store = open_store(cfg);
+  oc_digest key = key_of(n);
+  oc_entry_meta meta = {1, 42};
+  oc_error err;
+  assert_int_equal(oc_store_put(store, &key, text, strlen(text), &meta, &err),
+                   OC_OK);
+  assert_null(oc_store_warning(store));
+  oc_store_close(store);
+}
+
+/* get through a fresh store, as the plugin does; returns the status and
+ * copies any warning into `warning`. */
+static oc_status get_object(const oc_config *cfg, int n, oc_buffer *object,
+                            char *warning, size_t warning_size) {
+  oc_store *store = open_store(cfg);
+  oc_digest key = key_of(n);
+  oc_error err;
+  oc_status status = oc_store_get(store, &key, object, NULL, &err);
+  const char *w = oc_store_warning(store);
+  snprintf(warning, warning_size, "%s", w ? w : "");
+  oc_store_close(store);
+  return status;
+}
+
+/* A direct connection, to look at or tamper with what the store wrote. */
+static oc_redis *direct(void) {
+  oc_remote_url url;
+  char text[200];
+  snprintf(text, sizeof text, "redis+unix://%s", socket_path);
+  assert_int_equal(oc_remote_url_parse(text, &url, NULL), OC_OK);
+  oc_redis *redis = NULL;
+  oc_error err;
+  if (oc_redis_connect(&url, 1000, 1000, &redis, &err) != OC_OK)
+    fail_msg("%s", err.message);
+  return redis;
+}
+
+static void redis_name(int n, char out[80]) {
+  oc_digest key = key_of(n);
+  char hex[OC_DIGEST_HEX_SIZE];
+  oc_digest_to_hex(&key, hex);
+  snprintf(out, 80, OC_REMOTE_KEY_PREFIX "%s", hex);
+}
+
+static bool local_entry_exists(const oc_config *cfg, int n) {
+  oc_digest key = key_of(n);
+  char hex[OC_DIGEST_HEX_SIZE], path[PATH_MAX + 100];
+  oc_digest_to_hex(&key, hex);
+  snprintf(path, sizeof path, "%s/objects/%.2s/%s", cfg->cache_dir, hex,
+           hex + 2);
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+static void shared_between_machines(void **unused) {
+  (void)unused;
+  if (server < 0)
+    skip();
+  oc_config a = machine("a"), b = machine("b");
+  put_object(&a, 1, "object one");
+  oc_stats sa = stats_of(&a);
+  assert_int_equal(sa.value[OC_STAT_REMOTE_WRITES], 1);
+  assert_true(sa.value[OC_STAT_REMOTE_BYTES_UP] > OC_ENTRY_HEADER_SIZE);
+
+  /* The bytes in Redis are the local entry file's bytes. */
+  oc_redis *redis = direct();
+  char name[80];
+  redis_name(1, name);
+  oc_buffer value = {0};
+  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  oc_redis_close(redis);
+  assert_int_equal(value.size, sa.value[OC_STAT_REMOTE_BYTES_UP]);
+  assert_memory_equal(value.data, OC_ENTRY_MAGIC, OC_ENTRY_MAGIC_SIZE);
+
+  oc_buffer object = {0};
+  char warning[OC_ERROR_MESSAGE_SIZE];
+  assert_false(local_entry_exists(&b, 1));
+  assert_int_equal(get_object(&b, 1, &object, warning, sizeof warning), OC_OK);
+  assert_string_equal(warning, "");
+  assert_int_equal(object.size, strlen("object one"));
+  assert_memory_equal(object.data, "object one", object.size);
+  assert_true(local_entry_exists(&b, 1)); /* backfilled */
+  oc_stats sb = stats_of(&b);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_HITS], 1);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_BYTES_DOWN], value.size);
+
+  /* The next lookup on b is local: no further remote traffic. */
+  assert_int_equal(get_object(&b, 1, &object, warning, sizeof warning), OC_OK);
+  sb = stats_of(&b);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_HITS], 1);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_MISSES], 0);
+
+  /* An unknown key: a miss in both tiers, counted. */
+  assert_int_equal(get_object(&b, 2, &object, warning, sizeof warning),
+                   OC_NOT_FOUND);
+  assert_int_equal(stats_of(&b).value[OC_STAT_REMOTE_MISSES], 1);
+  oc_buffer_free(&value);
+  oc_buffer_free(&object);
+}
+
+static void corrupt_and_foreign_values_are_misses(void **unused) {
+  (void)unused;
+  if (server < 0)
+    skip();
+  oc_config a = machine("a"), b = machine("b");
+  put_object(&a, 1, "genuine");
+  oc_redis *redis = direct();
+  char name[80];
+  redis_name(1, name);
+  oc_buffer value = {0};
+  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+
+  /* A flipped payload bit, a truncation, the entry of another key, plain
+   * text, and a list under the key. */
+  oc_buffer other = {0};
+  oc_digest other_key = key_of(99);
+  assert_int_equal(
+      oc_entry_encode(&other_key, "genuine", 7, NULL, 1, &other, NULL), OC_OK);
+  value.data[value.size - 3] ^= 0x10;
+  struct {
+    const void *data;
+    size_t size;
+  } bad[] = {{value.data, value.size},
+             {value.data, OC_ENTRY_HEADER_SIZE + 1},
+             {other.data, other.size},
+             {"hello", 5}};
+  oc_buffer object = {0};
+  char warning[OC_ERROR_MESSAGE_SIZE];
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    assert_int_equal(
+        oc_redis_set(redis, name, bad[i].data, bad[i].size, 0, NULL), OC_OK);
+    assert_int_equal(get_object(&b, 1, &object, warning, sizeof warning),
+                     OC_NOT_FOUND);
+    assert_contains(warning, "not a valid entry");
+    assert_false(local_entry_exists(&b, 1));
+  }
+  oc_redis_close(redis);
+  /* A list under the key. */
+  char cmd[400];
+  snprintf(cmd, sizeof cmd,
+           "redis-cli -s %s DEL %s >/dev/null && redis-cli -s %s RPUSH %s x "
+           ">/dev/null",
+           socket_path, name, socket_path, name);
+  assert_int_equal(system(cmd), 0);
+  assert_int_equal(get_object(&b, 1, &object, warning, sizeof warning),
+                   OC_NOT_FOUND);
+  assert_contains(warning, "is not a string");
+
+  oc_stats sb = stats_of(&b);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_CORRUPT], 5);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_MISSES], 5);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_HITS], 0);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_ERRORS], 0);
+  oc_buffer_free(&value);
+  oc_buffer_free(&other);
+  oc_buffer_free(&object);
+}
+
+static void read_only_and_remote_only(void **unused) {
+  (void)unused;
+  if (server < 0)
+    skip();
+  oc_config ro = machine("ro");
+  ro.read_only = true;
+  put_object(&ro, 1, "never stored");
+  oc_redis *redis = direct();
+  char name[80];
+  redis_name(1, name);
+  oc_buffer value = {0};
+  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_NOT_FOUND);
+  assert_int_equal(stats_of(&ro).value[OC_STAT_REMOTE_WRITES], 0);
+
+  /* remote_only: uploads, keeps nothing locally, and hits from the remote
+   * without backfilling. */
+  oc_config only = machine("only");
+  only.remote_only = true;
+  put_object(&only, 1, "remote only");
+  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  struct stat st;
+  char objects[PATH_MAX + 16];
+  snprintf(objects, sizeof objects, "%s/objects", only.cache_dir);
+  assert_int_not_equal(stat(objects, &st), 0);
+  oc_buffer object = {0};
+  char warning[OC_ERROR_MESSAGE_SIZE];
+  assert_int_equal(get_object(&only, 1, &object, warning, sizeof warning),
+                   OC_OK);
+  assert_memory_equal(object.data, "remote only", object.size);
+  assert_int_not_equal(stat(objects, &st), 0);
+
+  /* read_only serves a remote hit but does not backfill. */
+  assert_int_equal(get_object(&ro, 1, &object, warning, sizeof warning), OC_OK);
+  assert_false(local_entry_exists(&ro, 1));
+  oc_redis_close(redis);
+  oc_buffer_free(&value);
+  oc_buffer_free(&object);
+}
+
+static long elapsed_ms(const struct timeval *since) {
+  struct timeval now;
+  gettimeofday(&now, NULL);
+  return (now.tv_sec - since->tv_sec) * 1000 +
+         (now.tv_usec - since->tv_usec) / 1000;
+}
+
+/* A hung server (SIGSTOP: connects are accepted by the kernel, nothing
+ * answers) costs one operation timeout, then the remote is down for every
+ * process of the cache directory until the marker is older than the down
+ * period; a dead server the same with an immediate failure. */
+static void down_remote_is_paid_once(void **unused) {
+  (void)unused;
+  if (server < 0)
+    skip();
+  oc_config a = machine("a");
+  kill(server, SIGSTOP);
+  oc_buffer object = {0};
+  char warning[OC_ERROR_MESSAGE_SIZE];
+  struct timeval start;
+  gettimeofday(&start, NULL);
+  assert_int_equal(get_object(&a, 1, &object, warning, sizeof warning),
+                   OC_NOT_FOUND);
+  assert_true(elapsed_ms(&start) >= 250); /* the 300 ms timeout */
+  assert_contains(warning, "not using the remote cache for");
+  assert_contains(warning, socket_path);
+
+  gettimeofday(&start, NULL);
+  for (int i = 0; i < 5; i++) {
+    assert_int_equal(get_object(&a, 1, &object, warning, sizeof warning),
+                     OC_NOT_FOUND);
+    assert_string_equal(warning, ""); /* reported once */
+  }
+  put_object(&a, 3, "not uploaded while down");
+  assert_true(elapsed_ms(&start) < 250); /* no further timeouts */
+  oc_stats s = stats_of(&a);
+  assert_int_equal(s.value[OC_STAT_REMOTE_ERRORS], 1);
+  assert_int_equal(s.value[OC_STAT_REMOTE_SKIPPED], 6);
+  assert_true(local_entry_exists(&a, 3)); /* the local tier still works */
+
+  /* The down period over (the marker made old), a dead server: one more
+   * error and one more warning. */
+  kill(server, SIGCONT);
+  stop_server();
+  char marker[PATH_MAX + 32];
+  snprintf(marker, sizeof marker, "%s/" OC_REMOTE_DOWN_FILE, a.cache_dir);
+  struct timeval old[2] = {{time(NULL) - OC_REMOTE_DOWN_SECONDS - 5, 0},
+                           {time(NULL) - OC_REMOTE_DOWN_SECONDS - 5, 0}};
+  assert_int_equal(utimes(marker, old), 0);
+  assert_int_equal(get_object(&a, 1, &object, warning, sizeof warning),
+                   OC_NOT_FOUND);
+  assert_contains(warning, "cannot connect to redis");
+  assert_int_equal(get_object(&a, 1, &object, warning, sizeof warning),
+                   OC_NOT_FOUND);
+  assert_string_equal(warning, "");
+  s = stats_of(&a);
+  assert_int_equal(s.value[OC_STAT_REMOTE_ERRORS], 2);
+  assert_int_equal(s.value[OC_STAT_REMOTE_SKIPPED], 7);
+
+  /* A marker for another remote does not stop this one. */
+  oc_config other = machine("a");
+  snprintf(other.remote, sizeof other.remote, "redis://127.0.0.1:1");
+  assert_int_equal(get_object(&other, 1, &object, warning, sizeof warning),
+                   OC_NOT_FOUND);
+  assert_contains(warning, "127.0.0.1:1");
+  oc_buffer_free(&object);
+}
+
+/* The password reaches Redis (AUTH) but no message. */
+static void password_is_used_and_never_shown(void **unused) {
+  (void)unused;
+  if (server < 0)
+    skip();
+  char cmd[300];
+  snprintf(cmd, sizeof cmd,
+           "redis-cli -s %s CONFIG SET requirepass hunter2 >/dev/null",
+           socket_path);
+  assert_int_equal(system(cmd), 0);
+  oc_config good = machine("good");
+  snprintf(good.remote, sizeof good.remote, "redis+unix://:hunter2@%s",
+           socket_path);
+  put_object(&good, 1, "with a password");
+  assert_int_equal(stats_of(&good).value[OC_STAT_REMOTE_WRITES], 1);
+
+  oc_config bad = machine("bad");
+  snprintf(bad.remote, sizeof bad.remote, "redis+unix://:hunter3@%s",
+           socket_path);
+  oc_buffer object = {0};
+  char warning[OC_ERROR_MESSAGE_SIZE];
+  assert_int_equal(get_object(&bad, 1, &object, warning, sizeof warning),
+                   OC_NOT_FOUND);
+  assert_contains(warning, "AUTH refused");
+  assert_null(strstr(warning, "hunter"));
+  oc_buffer_free(&object);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(shared_between_machines, setup, teardown),
+      cmocka_unit_test_setup_teardown(corrupt_and_foreign_values_are_misses,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(read_only_and_remote_only, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(down_remote_is_paid_once, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(password_is_used_and_never_shown, setup,
+                                      teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
