@@ -8,6 +8,7 @@
 # Each test gets a private, empty cache dir through OBJCACHE_DIR=%t.cache
 # set by the test itself; nothing from the user's environment leaks in.
 import os
+import shutil
 import lit.formats
 
 config.name = "objcache"
@@ -41,3 +42,8 @@ config.environment["HOME"] = os.environ.get("HOME", "/tmp")
 # For the helper scripts in Inputs/.
 config.environment["OC_CLANG"] = config.clang
 config.environment["OC_PLUGIN"] = plugin
+config.environment["OC_OBJCACHE"] = tool
+
+# test/lit/remote/ starts its own redis-server (CI installs it).
+if shutil.which("redis-server") and shutil.which("redis-cli"):
+    config.available_features.add("redis")
