@@ -187,8 +187,7 @@ oc_status oc_redis_get(oc_redis *redis, const char *key, oc_buffer *value,
   case REDIS_REPLY_ERROR:
     /* A list or hash under our key: someone else's value, not a failure. */
     if (strncmp(reply->str, "WRONGTYPE", 9) == 0)
-      status = oc_fail(err, OC_CORRUPT, "redis %s: %s is not a string",
-                       redis->where, key);
+      status = oc_fail(err, OC_CORRUPT, "the value is not a string");
     else
       status = oc_fail(err, OC_IO_ERROR, "redis %s: GET refused: %.200s",
                        redis->where, reply->str);
