@@ -77,6 +77,14 @@ void oc_remote_close(oc_remote *remote) {
   free(remote);
 }
 
+void oc_remote_take_stats(oc_remote *remote, oc_stats *into) {
+  if (!remote)
+    return;
+  for (int i = 0; i < OC_STAT_COUNT; i++)
+    into->value[i] += remote->delta.value[i];
+  memset(&remote->delta, 0, sizeof remote->delta);
+}
+
 const char *oc_remote_warning(const oc_remote *remote) {
   return remote && remote->warning[0] ? remote->warning : NULL;
 }

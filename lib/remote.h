@@ -10,6 +10,7 @@
 #include "objcache/config.h"
 #include "objcache/entry.h"
 #include "objcache/hash.h"
+#include "objcache/stats.h"
 
 /* After a failure the remote is left alone for this long, by every process
  * using the same cache directory. */
@@ -24,8 +25,12 @@ typedef struct oc_remote oc_remote;
 /* *out is NULL (and OC_OK) when cfg has no remote. Parses the URL; does not
  * connect (the first get or put does). OC_BAD_CONFIG for a bad URL. */
 oc_status oc_remote_open(const oc_config *cfg, oc_remote **out, oc_error *err);
-/* Adds the handle's counters to the stats and disconnects. NULL is fine. */
+/* Adds the handle's counters to the stats (those not taken by
+ * oc_remote_take_stats) and disconnects. NULL is fine. */
 void oc_remote_close(oc_remote *remote);
+
+/* Adds the handle's counters to *into and zeroes them. NULL is fine. */
+void oc_remote_take_stats(oc_remote *remote, oc_stats *into);
 
 /* OC_OK: *entry holds the entry bytes exactly as stored (already validated
  * against key) and *object, *meta its decoded content. OC_NOT_FOUND for

@@ -79,6 +79,11 @@ void oc_store_close(oc_store *store) {
   free(store);
 }
 
+void oc_store_take_stats(oc_store *store, oc_stats *into) {
+  if (store && into)
+    oc_remote_take_stats(store->remote, into);
+}
+
 const char *oc_store_warning(const oc_store *store) {
   if (!store)
     return NULL;

@@ -62,10 +62,14 @@ static const char *outcomeName(Outcome Result) {
 void CompileState::finish() {
   oc_buffer_free(&CachedObject);
   if (Result == Outcome::Pending || Result == Outcome::Lookup ||
-      Result == Outcome::Disabled || !ConfigLoaded)
+      Result == Outcome::Disabled || !ConfigLoaded) {
+    // No outcome to count, but the remote traffic happened.
+    if (ConfigLoaded)
+      (void)oc_stats_add(Config.cache_dir, &StoreStats, nullptr);
     return;
+  }
 
-  oc_stats Delta{};
+  oc_stats Delta = StoreStats;
   switch (Result) {
   case Outcome::Hit:
     Delta.value[OC_STAT_HITS] = 1;

@@ -56,6 +56,7 @@ struct CompileState {
   bool CodeGenSeen = false;      // the pre-codegen callback ran
   bool Warned = false;           // a warning line was printed already
   unsigned Faults = 0;           // faults survived (corrupt entry), counted as errors
+  oc_stats StoreStats{};         // the store's own counts (remote traffic)
   std::chrono::steady_clock::time_point PipelineStart;
   std::chrono::steady_clock::time_point CompileStart;
 

@@ -220,6 +220,7 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   // A remote fault the lookup survived (it became a miss).
   if (const char *Warning = oc_store_warning(Store))
     State.noteFault(Warning);
+  oc_store_take_stats(Store, &State.StoreStats);
   oc_store_close(Store);
   switch (Status) {
   case OC_OK:
@@ -322,6 +323,7 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
                           &Meta, &Err);
   if (const char *Warning = oc_store_warning(Store))
     State->noteFault(Warning);
+  oc_store_take_stats(Store, &State->StoreStats);
   oc_store_close(Store);
   if (Status != OC_OK) {
     // The object is already written: only the caching failed.

@@ -21,6 +21,7 @@
 #include "objcache/config.h"
 #include "objcache/entry.h"
 #include "objcache/hash.h"
+#include "objcache/stats.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,6 +59,13 @@ oc_status oc_store_put(oc_store *store, const oc_digest *key,
  * the caller to show and count as an error; NULL when there was none. It
  * never contains the remote's password. Valid until oc_store_close. */
 const char *oc_store_warning(const oc_store *store);
+
+/* The store counts its remote traffic (the remote_* statistics) and adds
+ * the counts to the stats files when closed. A caller that updates the
+ * stats anyway (the plugin, once per compile) takes them here instead and
+ * saves the store that extra locked update: they are added to *into and
+ * not written by oc_store_close. */
+void oc_store_take_stats(oc_store *store, oc_stats *into);
 
 /* Evicts until every shard is under its share of max_size and removes temp
  * files abandoned by crashed writers. */
