@@ -72,7 +72,7 @@ static redisReply *command(oc_redis *redis, int argc, const char **argv,
     if (redis->context->err == REDIS_ERR_IO &&
         (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK))
       why = "timed out";
-    oc_fail(err, OC_IO_ERROR, "redis %s: %s %s", redis->where, argv[0], why);
+    oc_fail(err, OC_IO_ERROR, "redis %s: %s: %s", redis->where, argv[0], why);
   }
   return reply;
 }

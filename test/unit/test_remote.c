@@ -382,6 +382,31 @@ static void down_remote_is_paid_once(void **unused) {
   oc_buffer_free(&object);
 }
 
+/* remote_expiry becomes the key's TTL in Redis; without it there is none. */
+static void expiry_is_a_ttl(void **unused) {
+  (void)unused;
+  if (server < 0)
+    skip();
+  oc_config a = machine("a");
+  a.remote_expiry_ms = (uint64_t)7 * 24 * 3600 * 1000;
+  put_object(&a, 1, "expires");
+  oc_config b = machine("b");
+  put_object(&b, 2, "stays");
+  long ttl[2];
+  for (int n = 1; n <= 2; n++) {
+    char name[80], cmd[400];
+    redis_name(n, name);
+    snprintf(cmd, sizeof cmd, "redis-cli -s %s PTTL %s", socket_path, name);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_int_equal(fscanf(p, "%ld", &ttl[n - 1]), 1);
+    pclose(p);
+  }
+  assert_true(ttl[0] > (long)6 * 24 * 3600 * 1000);
+  assert_true(ttl[0] <= (long)7 * 24 * 3600 * 1000);
+  assert_int_equal(ttl[1], -1); /* no expiry */
+}
+
 /* The password reaches Redis (AUTH) but no message. */
 static void password_is_used_and_never_shown(void **unused) {
   (void)unused;
@@ -421,6 +446,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(password_is_used_and_never_shown, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(expiry_is_a_ttl, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
