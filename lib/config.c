@@ -63,6 +63,8 @@ static const struct {
                                   T_TIMEOUT},
     [OC_CONFIG_REMOTE_EXPIRY] = {"remote_expiry", "OBJCACHE_REMOTE_EXPIRY",
                                  T_EXPIRY},
+    [OC_CONFIG_REMOTE_READ_ONLY] = {"remote_read_only",
+                                    "OBJCACHE_REMOTE_READ_ONLY", T_BOOL},
 };
 
 const char *oc_config_key_name(oc_config_key key) {
@@ -270,6 +272,9 @@ static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
     case OC_CONFIG_DIRECT: cfg->direct = b; break;
     case OC_CONFIG_READ_ONLY: cfg->read_only = b; break;
     case OC_CONFIG_REMOTE_ONLY: cfg->remote_only = b; break;
+    case OC_CONFIG_REMOTE_READ_ONLY:
+      cfg->remote_read_only = b;
+      break;
     default: return false;
     }
     return true;
@@ -445,7 +450,8 @@ static void conf_path(const oc_config *cfg, char *out, size_t size) {
 static const char *known_keys_text(void) {
   return "known keys: disable, max_size, compression_level, umask, debug, "
          "logfile, direct, remote, read_only, remote_only, "
-         "remote_connect_timeout, remote_timeout, remote_expiry";
+         "remote_connect_timeout, remote_timeout, remote_expiry, "
+         "remote_read_only";
 }
 
 static oc_status load_file(oc_config *cfg, oc_error *err) {
@@ -647,6 +653,9 @@ void oc_config_format_value(const oc_config *cfg, oc_config_key key,
       snprintf(out, out_size, "0 (never)");
     else
       format_duration(cfg->remote_expiry_ms, out, out_size);
+    return;
+  case OC_CONFIG_REMOTE_READ_ONLY:
+    snprintf(out, out_size, "%s", cfg->remote_read_only ? "true" : "false");
     return;
   case OC_CONFIG_KEY_COUNT: break;
   }

@@ -63,7 +63,7 @@ oc_status oc_remote_open(const oc_config *cfg, oc_remote **out, oc_error *err) {
   remote->connect_ms = cfg->remote_connect_timeout_ms;
   remote->op_ms = cfg->remote_timeout_ms;
   remote->expiry_ms = cfg->remote_expiry_ms;
-  remote->read_only = cfg->read_only;
+  remote->read_only = cfg->read_only || cfg->remote_read_only;
   remote->mask = cfg->umask >= 0 ? (cfg->umask & 0777) : -1;
   *out = remote;
   return OC_OK;

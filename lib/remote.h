@@ -39,7 +39,8 @@ oc_status oc_remote_get(oc_remote *remote, const oc_digest *key,
                         oc_buffer *entry, oc_buffer *object,
                         oc_entry_meta *meta);
 
-/* Uploads encoded entry bytes, unless read_only or the remote is down. */
+/* Uploads encoded entry bytes, unless read_only, remote_read_only or the
+ * remote is down. */
 void oc_remote_put(oc_remote *remote, const oc_digest *key, const void *entry,
                    size_t size);
 

@@ -33,9 +33,10 @@ typedef enum oc_config_source {
 /* One entry per setting; the conf-file key is the lower-case name
  * ("max_size") and the variable is OBJCACHE_ + upper case ("OBJCACHE_MAX_SIZE"). */
 typedef enum oc_config_key {
-  OC_CONFIG_DIR = 0,           /* cache_dir (env: OBJCACHE_DIR only) */
-  OC_CONFIG_DISABLE,           /* bool, default false */
-  OC_CONFIG_MAX_SIZE,          /* size with optional K/M/G/T suffix (binary), default 5G */
+  OC_CONFIG_DIR = 0,  /* cache_dir (env: OBJCACHE_DIR only) */
+  OC_CONFIG_DISABLE,  /* bool, default false */
+  OC_CONFIG_MAX_SIZE, /* size with optional K/M/G/T suffix (binary), default 5G
+                       */
   OC_CONFIG_COMPRESSION_LEVEL, /* zstd level -5..19, default 1 */
   OC_CONFIG_UMASK,             /* octal, default: unset (process umask) */
   OC_CONFIG_DEBUG,             /* bool: keep factor records for --explain */
@@ -45,8 +46,9 @@ typedef enum oc_config_key {
   OC_CONFIG_READ_ONLY,         /* bool, default false */
   OC_CONFIG_REMOTE_ONLY,       /* bool, default false */
   OC_CONFIG_REMOTE_CONNECT_TIMEOUT, /* duration 1ms..60s, default 100ms */
-  OC_CONFIG_REMOTE_TIMEOUT,    /* duration 1ms..60s, default 1s */
-  OC_CONFIG_REMOTE_EXPIRY,     /* duration 1s..3650d or 0 (never), default 0 */
+  OC_CONFIG_REMOTE_TIMEOUT,         /* duration 1ms..60s, default 1s */
+  OC_CONFIG_REMOTE_EXPIRY,    /* duration 1s..3650d or 0 (never), default 0 */
+  OC_CONFIG_REMOTE_READ_ONLY, /* bool, default false: never write the remote */
   OC_CONFIG_KEY_COUNT
 } oc_config_key;
 
@@ -65,6 +67,7 @@ typedef struct oc_config {
   uint32_t remote_connect_timeout_ms;
   uint32_t remote_timeout_ms;
   uint64_t remote_expiry_ms; /* 0: entries never expire in the remote */
+  bool remote_read_only;     /* use the remote, never write to it */
   oc_config_source source[OC_CONFIG_KEY_COUNT];
 } oc_config;
 

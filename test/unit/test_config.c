@@ -174,7 +174,8 @@ static void every_key_from_file_and_env(void **unused) {
              "umask = 002\ndebug = on\nlogfile = /tmp/l\ndirect = no\n"
              "remote = redis://host:6379\nread_only = yes\n"
              "remote_only = 1\nremote_connect_timeout = 250ms\n"
-             "remote_timeout = 3s\nremote_expiry = 7d\n");
+             "remote_timeout = 3s\nremote_expiry = 7d\n"
+             "remote_read_only = yes\n");
   oc_config cfg;
   oc_error err;
   assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
@@ -191,6 +192,7 @@ static void every_key_from_file_and_env(void **unused) {
   assert_int_equal(cfg.remote_connect_timeout_ms, 250);
   assert_int_equal(cfg.remote_timeout_ms, 3000);
   assert_int_equal(cfg.remote_expiry_ms, (uint64_t)7 * 24 * 3600 * 1000);
+  assert_true(cfg.remote_read_only);
   for (int k = 1; k < OC_CONFIG_KEY_COUNT; k++)
     assert_int_equal(cfg.source[k], OC_SOURCE_FILE);
 
@@ -249,6 +251,7 @@ static const bad_case bad_cases[] = {
     {"direct", "enabled", "on, off"},
     {"read_only", "y", "true, false"},
     {"remote_only", "nope", "true, false"},
+    {"remote_read_only", "ro", "true, false"},
     {"max_size", "banana", "500M, 10G or 1.5T"},
     {"max_size", "-1G", "500M, 10G or 1.5T"},
     {"max_size", "1.5", "500M, 10G or 1.5T"},

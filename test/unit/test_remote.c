@@ -2,10 +2,10 @@
  * socket in a temp dir (started and killed by each test; the tests are
  * skipped when redis-server is not installed): a put on one machine is a
  * validated remote hit on another and is backfilled; corrupt and foreign
- * values are misses, counted and never served; read_only writes nothing;
- * remote_only keeps no local copy; a dead or hung server is one counted
- * fault and one warning, after which the others skip it until the down
- * period is over. Runs under ASan/UBSan with the rest of the unit tests. */
+ * values are misses, counted and never served; read_only writes nothing,
+ * remote_read_only nothing to the remote; remote_only keeps no local copy;
+ * a dead or hung server is one counted fault and one warning, after which
+ * the others skip it until the down period is over. Runs under ASan/UBSan with the rest of the unit tests. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -289,6 +289,14 @@ static void read_only_and_remote_only(void **unused) {
   assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_NOT_FOUND);
   assert_int_equal(stats_of(&ro).value[OC_STAT_REMOTE_WRITES], 0);
 
+  /* remote_read_only: no upload either, but the local tier works. */
+  oc_config rro = machine("rro");
+  rro.remote_read_only = true;
+  put_object(&rro, 1, "local only");
+  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_NOT_FOUND);
+  assert_true(local_entry_exists(&rro, 1));
+  assert_int_equal(stats_of(&rro).value[OC_STAT_REMOTE_WRITES], 0);
+
   /* remote_only: uploads, keeps nothing locally, and hits from the remote
    * without backfilling. */
   oc_config only = machine("only");
@@ -306,9 +314,15 @@ static void read_only_and_remote_only(void **unused) {
   assert_memory_equal(object.data, "remote only", object.size);
   assert_int_not_equal(stat(objects, &st), 0);
 
-  /* read_only serves a remote hit but does not backfill. */
+  /* read_only serves a remote hit but does not backfill; remote_read_only
+   * does. */
   assert_int_equal(get_object(&ro, 1, &object, warning, sizeof warning), OC_OK);
   assert_false(local_entry_exists(&ro, 1));
+  oc_config rro2 = machine("rro2");
+  rro2.remote_read_only = true;
+  assert_int_equal(get_object(&rro2, 1, &object, warning, sizeof warning),
+                   OC_OK);
+  assert_true(local_entry_exists(&rro2, 1));
   oc_redis_close(redis);
   oc_buffer_free(&value);
   oc_buffer_free(&object);
