@@ -33,22 +33,23 @@ typedef enum oc_config_source {
 /* One entry per setting; the conf-file key is the lower-case name
  * ("max_size") and the variable is OBJCACHE_ + upper case ("OBJCACHE_MAX_SIZE"). */
 typedef enum oc_config_key {
-  OC_CONFIG_DIR = 0,  /* cache_dir (env: OBJCACHE_DIR only) */
-  OC_CONFIG_DISABLE,  /* bool, default false */
-  OC_CONFIG_MAX_SIZE, /* size with optional K/M/G/T suffix (binary), default 5G
-                       */
-  OC_CONFIG_COMPRESSION_LEVEL, /* zstd level -5..19, default 1 */
-  OC_CONFIG_UMASK,             /* octal, default: unset (process umask) */
-  OC_CONFIG_DEBUG,             /* bool: keep factor records for --explain */
-  OC_CONFIG_LOGFILE,           /* path, default empty (no log) */
-  OC_CONFIG_DIRECT,            /* bool, default true */
-  OC_CONFIG_REMOTE,            /* URL, default empty */
-  OC_CONFIG_READ_ONLY,         /* bool, default false */
-  OC_CONFIG_REMOTE_ONLY,       /* bool, default false */
+  /* clang-format off: a table */
+  OC_CONFIG_DIR = 0,                /* cache_dir (env: OBJCACHE_DIR only) */
+  OC_CONFIG_DISABLE,                /* bool, default false */
+  OC_CONFIG_MAX_SIZE,               /* size with optional K/M/G/T suffix (binary), default 5G */
+  OC_CONFIG_COMPRESSION_LEVEL,      /* zstd level -5..19, default 1 */
+  OC_CONFIG_UMASK,                  /* octal, default: unset (process umask) */
+  OC_CONFIG_DEBUG,                  /* bool: keep factor records for --explain */
+  OC_CONFIG_LOGFILE,                /* path, default empty (no log) */
+  OC_CONFIG_DIRECT,                 /* bool, default true */
+  OC_CONFIG_REMOTE,                 /* URL (remote_url.h), default empty */
+  OC_CONFIG_READ_ONLY,              /* bool, default false: write to no tier */
+  OC_CONFIG_REMOTE_ONLY,            /* bool, default false: no local copies */
   OC_CONFIG_REMOTE_CONNECT_TIMEOUT, /* duration 1ms..60s, default 100ms */
   OC_CONFIG_REMOTE_TIMEOUT,         /* duration 1ms..60s, default 1s */
-  OC_CONFIG_REMOTE_EXPIRY,    /* duration 1s..3650d or 0 (never), default 0 */
-  OC_CONFIG_REMOTE_READ_ONLY, /* bool, default false: never write the remote */
+  OC_CONFIG_REMOTE_EXPIRY,          /* duration 1s..3650d or 0 (never), default 0 */
+  OC_CONFIG_REMOTE_READ_ONLY,       /* bool, default false: never write the remote */
+  /* clang-format on */
   OC_CONFIG_KEY_COUNT
 } oc_config_key;
 
