@@ -199,15 +199,13 @@ oc_status oc_remote_get(oc_remote *remote, const oc_digest *key,
   oc_error err;
   oc_status status = oc_redis_get(remote->redis, name, entry, &err);
   if (status == OC_OK) {
-    size_t before = object->size;
-    object->size = 0;
+    object->size = 0; /* replaced on a hit, unspecified on a miss */
     status = oc_entry_decode(entry->data, entry->size, key, object, meta, &err);
     if (status == OC_OK) {
       remote->delta.value[OC_STAT_REMOTE_HITS]++;
       remote->delta.value[OC_STAT_REMOTE_BYTES_DOWN] += entry->size;
       return OC_OK;
     }
-    object->size = before;
   }
   switch (status) {
   case OC_NOT_FOUND:

@@ -5,7 +5,8 @@
  * values are misses, counted and never served; read_only writes nothing,
  * remote_read_only nothing to the remote; remote_only keeps no local copy;
  * a dead or hung server is one counted fault and one warning, after which
- * the others skip it until the down period is over. Runs under ASan/UBSan with the rest of the unit tests. */
+ * the others skip it until the down period is over. Runs under ASan/UBSan with
+ * the rest of the unit tests. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
