@@ -239,10 +239,11 @@ oc_status oc_store_put(oc_store *store, const oc_digest *key,
   oc_buffer encoded = {0};
   oc_status status = oc_entry_encode(key, object, size, meta,
                                      store->compression_level, &encoded, err);
-  if (status == OC_OK && !store->remote_only)
+  bool encoded_ok = status == OC_OK;
+  if (encoded_ok && !store->remote_only)
     status = write_entry(store, key, &encoded, err);
   /* Upload even when the local write failed (full disk): others benefit. */
-  if (store->remote && encoded.size > 0)
+  if (encoded_ok && store->remote)
     oc_remote_put(store->remote, key, encoded.data, encoded.size);
   oc_buffer_free(&encoded);
   return status;
