@@ -5,7 +5,9 @@
  * values are misses, counted and never served; read_only writes nothing,
  * remote_read_only nothing to the remote; remote_only keeps no local copy;
  * a dead or hung server is one counted fault and one warning, after which
- * the others skip it until the down period is over. Runs under ASan/UBSan with
+ * the others skip it until the down period is over; TCP and a database
+ * number work. The server listens on its socket and on a loopback port the
+ * kernel chose. Runs under ASan/UBSan with
  * the rest of the unit tests. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,11 +22,14 @@
 #include "../../lib/remote.h"
 #include "../../lib/remote_redis.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -33,6 +38,7 @@
 
 static char root[64];
 static char socket_path[128];
+static int tcp_port; /* the server also listens on 127.0.0.1:tcp_port */
 static pid_t server = -1;
 
 #define assert_contains(haystack, needle)                                      \
@@ -54,6 +60,20 @@ static void stop_server(void) {
   }
 }
 
+static int free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in addr = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 &&
+      getsockname(fd, (struct sockaddr *)&addr, &len) == 0)
+    port = ntohs(addr.sin_port);
+  if (fd >= 0)
+    close(fd);
+  return port;
+}
+
 static int setup(void **unused) {
   (void)unused;
   snprintf(root, sizeof root, "/tmp/oc-remote-XXXXXX");
@@ -64,20 +84,29 @@ static int setup(void **unused) {
     return 0;
   char log[128];
   snprintf(log, sizeof log, "%s/redis.log", root);
-  server = fork();
-  if (server == 0) {
-    execlp("redis-server", "redis-server", "--port", "0", "--unixsocket",
-           socket_path, "--save", "", "--appendonly", "no", "--dir", root,
-           "--logfile", log, (char *)NULL);
-    _exit(127);
+  /* The kernel picks a free loopback port; should another process take it
+   * before redis-server binds it, the server exits and we try again. */
+  for (int attempt = 0; attempt < 3; attempt++) {
+    tcp_port = free_port();
+    char port[16];
+    snprintf(port, sizeof port, "%d", tcp_port);
+    server = fork();
+    if (server == 0) {
+      execlp("redis-server", "redis-server", "--bind", "127.0.0.1", "--port",
+             port, "--unixsocket", socket_path, "--save", "", "--appendonly",
+             "no", "--dir", root, "--logfile", log, (char *)NULL);
+      _exit(127);
+    }
+    for (int i = 0; i < 500; i++) { /* up to 5 s */
+      struct stat st;
+      if (stat(socket_path, &st) == 0)
+        return 0;
+      if (waitpid(server, NULL, WNOHANG) == server)
+        break;
+      usleep(10000);
+    }
+    stop_server();
   }
-  for (int i = 0; i < 500; i++) { /* up to 5 s */
-    struct stat st;
-    if (stat(socket_path, &st) == 0)
-      return 0;
-    usleep(10000);
-  }
-  stop_server();
   return -1;
 }
 
@@ -422,6 +451,38 @@ static void expiry_is_a_ttl(void **unused) {
   assert_int_equal(ttl[1], -1); /* no expiry */
 }
 
+/* Over TCP, in a chosen database: the entry lands in that database only,
+ * and another machine using the same URL hits it. */
+static void tcp_and_database(void **unused) {
+  (void)unused;
+  if (server < 0)
+    skip();
+  oc_config a = machine("a");
+  snprintf(a.remote, sizeof a.remote, "redis://127.0.0.1:%d/5", tcp_port);
+  oc_config b = a;
+  snprintf(b.cache_dir, sizeof b.cache_dir, "%s/b", root);
+  put_object(&a, 1, "over tcp");
+  char name[80], cmd[400];
+  redis_name(1, name);
+  long exists[2];
+  for (int i = 0; i < 2; i++) {
+    snprintf(cmd, sizeof cmd, "redis-cli -s %s -n %d EXISTS %s", socket_path,
+             i == 0 ? 5 : 0, name);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_int_equal(fscanf(p, "%ld", &exists[i]), 1);
+    pclose(p);
+  }
+  assert_int_equal(exists[0], 1);
+  assert_int_equal(exists[1], 0);
+  oc_buffer object = {0};
+  char warning[OC_ERROR_MESSAGE_SIZE];
+  assert_int_equal(get_object(&b, 1, &object, warning, sizeof warning), OC_OK);
+  assert_memory_equal(object.data, "over tcp", object.size);
+  assert_int_equal(stats_of(&b).value[OC_STAT_REMOTE_HITS], 1);
+  oc_buffer_free(&object);
+}
+
 /* The password reaches Redis (AUTH) but no message. */
 static void password_is_used_and_never_shown(void **unused) {
   (void)unused;
@@ -462,6 +523,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(password_is_used_and_never_shown, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(expiry_is_a_ttl, setup, teardown),
+      cmocka_unit_test_setup_teardown(tcp_and_database, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
