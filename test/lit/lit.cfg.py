@@ -5,6 +5,7 @@
 #   %plugin     -fpass-plugin=<build>/lib/objcache.so
 #   %objcache   the objcache command-line tool
 #   %inputs     test/lit/Inputs
+#   %two_threads  the two-compilations-in-one-process driver (test/threads)
 # Each test gets a private, empty cache dir through OBJCACHE_DIR=%t.cache
 # set by the test itself; nothing from the user's environment leaks in.
 import os
@@ -24,6 +25,8 @@ config.substitutions.append(("%clang", config.clang))
 config.substitutions.append(("%plugin_path", plugin))
 config.substitutions.append(("%plugin", "-fpass-plugin=" + plugin))
 config.substitutions.append(("%objcache", tool))
+config.substitutions.append(
+    ("%two_threads", os.path.join(config.objcache_obj_root, "bin", "oc-two-threads")))
 config.substitutions.append(
     ("%inputs", os.path.join(config.test_source_root, "Inputs")))
 config.substitutions.append(
