@@ -41,6 +41,8 @@ for name in list(config.environment):
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, os.environ.get("PATH", "")])
 config.environment["HOME"] = os.environ.get("HOME", "/tmp")
+# The tests' PATH, for tests that put something in front of it.
+config.substitutions.append(("%{path}", config.environment["PATH"]))
 # For the helper scripts in Inputs/.
 config.environment["OC_CLANG"] = config.clang
 config.environment["OC_PLUGIN"] = plugin
