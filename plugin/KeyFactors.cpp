@@ -226,8 +226,6 @@ bool dumpChangedOptions(std::vector<std::pair<std::string, std::string>> &Out,
     Options.push_back({Entry.first, O});
     Width = std::max(Width, O->getOptionWidth());
   }
-  std::sort(Options.begin(), Options.end(),
-            [](const auto &A, const auto &B) { return A.first < B.first; });
 
   int Mem = memfd_create("objcache-llvm-options", MFD_CLOEXEC);
   if (Mem < 0) {
@@ -273,8 +271,7 @@ bool dumpChangedOptions(std::vector<std::pair<std::string, std::string>> &Out,
   StringRef(Text).split(Chunks, '\x01', -1, /*KeepEmpty=*/false);
   for (StringRef Chunk : Chunks) {
     auto [Name, Printed] = Chunk.split('\n');
-    Printed = Printed.trim();
-    if (Printed.empty())
+    if (Printed.empty() || (Printed = Printed.trim()).empty())
       continue; // at its default
     // "-name   = value (default: other)": keep the value alone.
     size_t Eq = Printed.find("= ");
@@ -285,6 +282,9 @@ bool dumpChangedOptions(std::vector<std::pair<std::string, std::string>> &Out,
       Value = Value.take_front(Default);
     Out.push_back({Name.str(), Value.trim().str()});
   }
+  // Sorted here rather than before printing: a few hundred options print a
+  // value, out of thousands registered.
+  std::sort(Out.begin(), Out.end());
   return true;
 }
 
