@@ -101,8 +101,7 @@ void CompileState::finish() {
     if (oc_log_compile(&Config, SourcePath.c_str(),
                        KeyHex.empty() ? "-" : KeyHex.c_str(),
                        outcomeName(Result), Reason.c_str(),
-                       static_cast<uint64_t>(Elapsed.count()),
-                       &Err) != OC_OK)
+                       static_cast<uint64_t>(Elapsed.count()), &Err) != OC_OK)
       llvm::errs() << "objcache: warning: cannot write log: " << Err.message
                    << "\n";
   }

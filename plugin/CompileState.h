@@ -55,7 +55,7 @@ struct CompileState {
   bool StartSeen = false;        // the pipeline-start pass ran
   bool CodeGenSeen = false;      // the pre-codegen callback ran
   bool Warned = false;           // a warning line was printed already
-  unsigned Faults = 0;           // faults survived (corrupt entry), counted as errors
+  unsigned Faults = 0;           // faults survived, counted in errors
   oc_stats StoreStats{};         // the store's own counts (remote traffic)
   std::chrono::steady_clock::time_point PipelineStart;
   std::chrono::steady_clock::time_point CompileStart;

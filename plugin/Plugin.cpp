@@ -192,6 +192,11 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
     State.reportError("cannot read clang's target machine");
     return;
   }
+  if (inlineAsmReadsFiles(M)) {
+    State.markUncacheable(OC_STAT_UNCACHEABLE_OTHER,
+                          "inline assembly reads files (.include/.incbin)");
+    return;
+  }
   oc_key_builder *Key = oc_key_builder_new(State.Config.debug);
   if (!Key) {
     State.reportError("out of memory");
@@ -234,8 +239,7 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   case OC_NOT_FOUND:
     State.Result = Outcome::Lookup;
     State.PipelineStart = Clock::now();
-    WatchingDiagnosticHandler::install(M.getContext(),
-                                       &State.BackendDiagnosed);
+    WatchingDiagnosticHandler::install(M.getContext(), &State.BackendDiagnosed);
     return;
   default:
     State.reportError(Err.message);
@@ -296,8 +300,8 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
     return false;
 
   SmallVector<char, 0> Object;
-  bool Emitted = runCodeGen(M, TM, FileType, State->CI->getCodeGenOpts(),
-                            Object);
+  bool Emitted =
+      runCodeGen(M, TM, FileType, State->CI->getCodeGenOpts(), Object);
   WatchingDiagnosticHandler::uninstall(M.getContext());
   if (!Emitted) {
     // Let clang try, and report, exactly as it would without objcache.
@@ -345,8 +349,8 @@ static clang::FrontendPluginRegistry::Add<objcache::ObjcacheAction>
 
 // The only symbol objcache.so exports: everything else is hidden so that
 // lib/'s code cannot clash with symbols of clang or other plugins.
-extern "C" LLVM_ATTRIBUTE_WEAK LLVM_ATTRIBUTE_VISIBILITY_DEFAULT
-    ::llvm::PassPluginLibraryInfo
+extern "C" LLVM_ATTRIBUTE_WEAK
+    LLVM_ATTRIBUTE_VISIBILITY_DEFAULT ::llvm::PassPluginLibraryInfo
     llvmGetPassPluginInfo() {
   return {LLVM_PLUGIN_API_VERSION, "objcache", OC_VERSION,
           objcache::registerCallbacks, objcache::preCodeGen};

@@ -5,6 +5,7 @@
 #   %plugin     -fpass-plugin=<build>/lib/objcache.so
 #   %objcache   the objcache command-line tool
 #   %inputs     test/lit/Inputs
+#   %two_threads  the two-compilations-in-one-process driver (test/threads)
 # Each test gets a private, empty cache dir through OBJCACHE_DIR=%t.cache
 # set by the test itself; nothing from the user's environment leaks in.
 import os
@@ -26,6 +27,8 @@ config.substitutions.append(("%plugin_path", plugin))
 config.substitutions.append(("%plugin", "-fpass-plugin=" + plugin))
 config.substitutions.append(("%objcache", tool))
 config.substitutions.append(
+    ("%two_threads", os.path.join(config.objcache_obj_root, "bin", "oc-two-threads")))
+config.substitutions.append(
     ("%inputs", os.path.join(config.test_source_root, "Inputs")))
 config.substitutions.append(
     ("%scripts", os.path.join(config.objcache_src_root, "utils", "scripts")))
@@ -39,6 +42,8 @@ for name in list(config.environment):
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, os.environ.get("PATH", "")])
 config.environment["HOME"] = os.environ.get("HOME", "/tmp")
+# The tests' PATH, for tests that put something in front of it.
+config.substitutions.append(("%{path}", config.environment["PATH"]))
 # For the helper scripts in Inputs/.
 config.environment["OC_CLANG"] = config.clang
 config.environment["OC_PLUGIN"] = plugin
