@@ -60,7 +60,7 @@ static void names_are_stable(void **unused) {
       "uncacheable_output_kind", "uncacheable_split_dwarf",
       "uncacheable_coverage", "uncacheable_backend_diagnostic",
       "uncacheable_extra_output", "uncacheable_other", "errors",
-      "corrupt_entries", "evictions", "time_saved_ms"};
+      "corrupt_entries", "evictions", "time_saved_ms", "direct_misses"};
   for (int i = 0; i < OC_STAT_COUNT; i++)
     assert_string_equal(oc_stat_name((oc_stat)i), want[i]);
   assert_string_equal(oc_stat_name(OC_STAT_COUNT), "unknown");
