@@ -192,8 +192,8 @@ std::vector<std::string> canonicalInvocation(clang::CompilerInstance &CI) {
   FE.OutputFile.clear();
   // The input's name and contents are in the IR (source_filename, code).
   for (clang::FrontendInputFile &Input : FE.Inputs)
-    Input = clang::FrontendInputFile("<input>", Input.getKind(),
-                                     Input.isSystem());
+    Input =
+        clang::FrontendInputFile("<input>", Input.getKind(), Input.isSystem());
   // Plugins are identified by content in the "plugin" factor, not by path;
   // their arguments (PluginArgs) stay in.
   FE.Plugins.clear();
@@ -236,8 +236,8 @@ bool dumpChangedOptions(std::vector<std::pair<std::string, std::string>> &Out,
   outs().flush();
   int Saved = dup(STDOUT_FILENO);
   if (dup2(Mem, STDOUT_FILENO) < 0) {
-    Error = std::string("cannot capture LLVM options: dup2: ") +
-            strerror(errno);
+    Error =
+        std::string("cannot capture LLVM options: dup2: ") + strerror(errno);
     close(Mem);
     if (Saved >= 0)
       close(Saved);
@@ -276,7 +276,8 @@ bool dumpChangedOptions(std::vector<std::pair<std::string, std::string>> &Out,
       continue; // at its default
     // "-name   = value (default: other)": keep the value alone.
     size_t Eq = Printed.find("= ");
-    StringRef Value = Eq == StringRef::npos ? Printed : Printed.drop_front(Eq + 2);
+    StringRef Value =
+        Eq == StringRef::npos ? Printed : Printed.drop_front(Eq + 2);
     size_t Default = Value.rfind(" (default: ");
     if (Default != StringRef::npos)
       Value = Value.take_front(Default);
@@ -294,7 +295,8 @@ void addTarget(oc_key_builder *Key, const CompileState &State,
   add(Key, F, "cpu", TM.getTargetCPU());
   add(Key, F, "features", TM.getTargetFeatureString());
   oc_key_add_u64(Key, F, "relocation-model", TM.getRelocationModel());
-  oc_key_add_u64(Key, F, "code-model", static_cast<unsigned>(TM.getCodeModel()));
+  oc_key_add_u64(Key, F, "code-model",
+                 static_cast<unsigned>(TM.getCodeModel()));
   oc_key_add_u64(Key, F, "codegen-opt-level",
                  static_cast<unsigned>(TM.getOptLevel()));
   oc_key_add_u64(Key, F, "file-type",
@@ -473,10 +475,17 @@ bool addPlugins(oc_key_builder *Key, const clang::CompilerInstance &CI,
 // would make the key depend on a previous build's output.
 bool namesOutputFile(StringRef Arg) {
   static const char *const OutputOptions[] = {
-      "-coverage-data-file=", "-coverage-notes-file=", "-ftime-trace=",
-      "-stats-file=",         "-opt-record-file=",     "-split-dwarf-output=",
-      "-stack-usage-file=",   "-dependency-file=",     "-header-include-file=",
-      "-diagnostic-log-file=", "-fprofile-instrument-path=",
+      "-coverage-data-file=",
+      "-coverage-notes-file=",
+      "-ftime-trace=",
+      "-stats-file=",
+      "-opt-record-file=",
+      "-split-dwarf-output=",
+      "-stack-usage-file=",
+      "-dependency-file=",
+      "-header-include-file=",
+      "-diagnostic-log-file=",
+      "-fprofile-instrument-path=",
   };
   for (const char *Prefix : OutputOptions)
     if (Arg.starts_with(Prefix))
@@ -556,7 +565,8 @@ private:
 } // namespace
 
 bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
-                   const PipelineInfo &Pipeline, std::string &Error) {
+                   const PipelineInfo &Pipeline,
+                   std::vector<std::string> &NamedFiles, std::string &Error) {
   clang::CompilerInstance &CI = *State.CI;
 
   oc_key_add_u64(Key, "scheme", "version", OC_KEY_SCHEME_VERSION);
@@ -592,7 +602,8 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
 
   FileFactorScan Files;
   struct stat Input;
-  if (!State.SourcePath.empty() && stat(State.SourcePath.c_str(), &Input) == 0) {
+  if (!State.SourcePath.empty() &&
+      stat(State.SourcePath.c_str(), &Input) == 0) {
     Files.HaveInput = true;
     Files.InputDev = Input.st_dev;
     Files.InputIno = Input.st_ino;
@@ -605,8 +616,10 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
     Error = Files.Error;
     return false;
   }
-  for (const auto &[Path, FileIdentity] : Files.Found)
+  for (const auto &[Path, FileIdentity] : Files.Found) {
     add(Key, "file", Path, FileIdentity);
+    NamedFiles.push_back(Path);
+  }
 
   HashingStream Bitcode;
   WriteBitcodeToFile(M, Bitcode);

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "CodeGen.h"
 #include "CompileState.h"
+#include "DirectRecord.h"
 #include "KeyFactors.h"
 
 extern "C" {
@@ -142,6 +143,8 @@ protected:
       State->Result = Outcome::Disabled;
     else
       classify(*State);
+    if (State->Result == Outcome::Pending)
+      State->Direct = DirectRecorder::start(CI);
     return std::make_unique<StateOwner>(std::move(State));
   }
 
@@ -198,7 +201,8 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
     return;
   }
   std::string Error;
-  bool Complete = addKeyFactors(Key, State, M, Pipeline, Error);
+  bool Complete =
+      addKeyFactors(Key, State, M, Pipeline, State.NamedFiles, Error);
   State.Key = oc_key_digest(Key);
   if (const char *Record = oc_key_record(Key, nullptr))
     State.FactorRecord = Record;
@@ -230,8 +234,7 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   case OC_NOT_FOUND:
     State.Result = Outcome::Lookup;
     State.PipelineStart = Clock::now();
-    WatchingDiagnosticHandler::install(M.getContext(),
-                                       &State.BackendDiagnosed);
+    WatchingDiagnosticHandler::install(M.getContext(), &State.BackendDiagnosed);
     return;
   default:
     State.reportError(Err.message);
@@ -292,8 +295,8 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
     return false;
 
   SmallVector<char, 0> Object;
-  bool Emitted = runCodeGen(M, TM, FileType, State->CI->getCodeGenOpts(),
-                            Object);
+  bool Emitted =
+      runCodeGen(M, TM, FileType, State->CI->getCodeGenOpts(), Object);
   WatchingDiagnosticHandler::uninstall(M.getContext());
   if (!Emitted) {
     // Let clang try, and report, exactly as it would without objcache.
@@ -338,8 +341,8 @@ static clang::FrontendPluginRegistry::Add<objcache::ObjcacheAction>
 
 // The only symbol objcache.so exports: everything else is hidden so that
 // lib/'s code cannot clash with symbols of clang or other plugins.
-extern "C" LLVM_ATTRIBUTE_WEAK LLVM_ATTRIBUTE_VISIBILITY_DEFAULT
-    ::llvm::PassPluginLibraryInfo
+extern "C" LLVM_ATTRIBUTE_WEAK
+    LLVM_ATTRIBUTE_VISIBILITY_DEFAULT ::llvm::PassPluginLibraryInfo
     llvmGetPassPluginInfo() {
   return {LLVM_PLUGIN_API_VERSION, "objcache", OC_VERSION,
           objcache::registerCallbacks, objcache::preCodeGen};

@@ -3,10 +3,13 @@
  * dedupe and the candidate bound, and the store side: a corrupt manifest
  * removed and counted, and parallel writers adding distinct candidates to
  * one manifest without losing any. */
-#include <cmocka.h>
+/* cmocka needs these three first. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include "objcache/manifest.h"
 #include "objcache/stats.h"
