@@ -199,15 +199,20 @@ int tool_launch(char **argv) {
   }
   if (!tool_is_clang22(&cfg, path, real, name))
     return exec_compiler(path, argv);
+  char flag[PATH_MAX + 16];
+  snprintf(flag, sizeof flag, "-fpass-plugin=%s", plugin);
+  if (cfg.direct) {
+    int rc = tool_direct(&cfg, path, real, plugin, flag, argv);
+    if (rc >= 0)
+      return rc;
+  }
 
   size_t argc = 0;
   while (argv[argc])
     argc++;
   char **args = malloc((argc + 2) * sizeof *args);
-  char flag[PATH_MAX + 16];
   if (!args)
     return exec_compiler(path, argv);
-  snprintf(flag, sizeof flag, "-fpass-plugin=%s", plugin);
   args[0] = argv[0];
   args[1] = flag;
   memcpy(args + 2, argv + 1, argc * sizeof *args); /* with the NULL */
