@@ -41,3 +41,4 @@ config.environment["HOME"] = os.environ.get("HOME", "/tmp")
 # For the helper scripts in Inputs/.
 config.environment["OC_CLANG"] = config.clang
 config.environment["OC_PLUGIN"] = plugin
+config.environment["OC_TOOL"] = tool
