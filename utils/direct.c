@@ -209,7 +209,8 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
  * builds the candidate's key and files from it. NULL when fine, else why
  * it cannot be recorded. */
 static const char *read_record(const char *path, oc_manifest_candidate *c,
-                               const struct timespec *start) {
+                               const struct timespec *start, char *detail,
+                               size_t detail_size) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return "no record (the compile was not cacheable)";
@@ -279,8 +280,11 @@ static const char *read_record(const char *path, oc_manifest_candidate *c,
     if (!exists || !S_ISREG(before.st_mode))
       return "a file the compile read is gone";
     if (ns_of(&before.st_mtim) >= start_ns ||
-        ns_of(&before.st_ctim) >= start_ns)
-      return "a file was modified during the compile";
+        ns_of(&before.st_ctim) >= start_ns) {
+      snprintf(detail, detail_size, "%s was modified during the compile",
+               f->path);
+      return detail;
+    }
     if (oc_hash_file(f->path, &f->hash, NULL) != OC_OK)
       return "a file the compile read is unreadable";
     if (stat(f->path, &after) != 0 || after.st_size != before.st_size ||
@@ -298,8 +302,10 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
                           const struct timespec *start,
                           const oc_buffer *err_out, bool err_overflow) {
   oc_manifest_candidate c = {0};
-  const char *why = err_overflow ? "too much output on stderr"
-                                 : read_record(record_path, &c, start);
+  char detail[PATH_MAX + 64];
+  const char *why =
+      err_overflow ? "too much output on stderr"
+                   : read_record(record_path, &c, start, detail, sizeof detail);
   oc_buffer dep = {0};
   if (!why && ctx->args.has_depfile) {
     int fd = open(ctx->args.depfile, O_RDONLY | O_CLOEXEC);

@@ -21,7 +21,7 @@ static const char *const separate_value[] = {
     "-isystem", "-idirafter", "-iquote", "-isysroot", "-iprefix",
     "-iwithprefix", "-iwithprefixbefore", "-iframework", "-isystem-after",
     "-F", "-B", "-mllvm", "-target", "-arch", "-L", "-z", "--param",
-    "--sysroot", "-Xlinker", "-Xassembler",
+    "--sysroot", "-Xlinker", "-Xassembler", "--config",
 };
 
 /* Prefixes of options direct mode does not handle. */

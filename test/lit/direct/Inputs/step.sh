@@ -11,7 +11,10 @@ label=$1
 shift
 cc=$1
 shift
-before=$(wc -l < "$OBJCACHE_LOGFILE" 2> /dev/null || echo 0)
+before=0
+if [ -f "$OBJCACHE_LOGFILE" ]; then
+  before=$(wc -l < "$OBJCACHE_LOGFILE")
+fi
 rm -f cached.o plain.o
 "$OC_TOOL" "$cc" "$@" -o cached.o
 env -u OBJCACHE_DIR clang-22 "$@" -o plain.o
