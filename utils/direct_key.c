@@ -418,9 +418,14 @@ bool tool_direct_key(const oc_config *cfg, const char *path, const char *real,
 
   for (size_t i = 0; i < sizeof key_env / sizeof key_env[0]; i++) {
     const char *value = getenv(key_env[i]);
-    /* Unset and empty differ for some (CLANG_NO_DEFAULT_CONFIG). */
-    oc_key_add_str(key, value ? "env" : "env-unset", key_env[i],
-                   value ? value : "");
+    /* Unset and empty differ for some (CLANG_NO_DEFAULT_CONFIG): a set
+     * value is keyed as "=value", an unset one as "unset". */
+    char shown[8192];
+    int n = snprintf(shown, sizeof shown, "=%s", value ? value : "");
+    if (value && (n < 0 || (size_t)n >= sizeof shown))
+      oc_key_add(key, "env", key_env[i], value, strlen(value)); /* huge */
+    else
+      oc_key_add_str(key, "env", key_env[i], value ? shown : "unset");
   }
   oc_key_add_u64(key, "color", "added", add_color);
   return true;
