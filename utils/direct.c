@@ -415,10 +415,14 @@ static int compile_and_record(direct_ctx *ctx, const char *path,
   size_t k = 0;
   args[k++] = argv[0];
   args[k++] = (char *)flag;
-  /* Through the pipe clang would see no terminal and not colour. */
-  if (add_color)
-    args[k++] = "-fcolor-diagnostics";
   memcpy(args + k, argv + 1, argc * sizeof *args); /* with the NULL */
+  /* Through the pipe clang would see no terminal and not colour: say what
+   * the terminal would have made it do. Last, so that it also overrides
+   * -fdiagnostics-color=auto. */
+  if (add_color) {
+    args[k + argc - 1] = "-fcolor-diagnostics";
+    args[k + argc] = NULL;
+  }
 
   /* The coarse clock is the one file timestamps come from: a file written
    * after this instant cannot carry an older time. */

@@ -63,11 +63,19 @@ static bool has_prefix(const char *arg, const char *const *list, size_t n) {
 
 #define COUNT(list) (sizeof list / sizeof list[0])
 
-static bool is_color_option(const char *arg) {
-  return strcmp(arg, "-fcolor-diagnostics") == 0 ||
-         strcmp(arg, "-fno-color-diagnostics") == 0 ||
-         strncmp(arg, "-fdiagnostics-color", 19) == 0 ||
-         strcmp(arg, "-fno-diagnostics-color") == 0;
+/* An option that settles colour whatever stderr is. The last one wins in
+ * clang, and "=auto" leaves it to the terminal again. */
+static int color_choice(const char *arg) {
+  if (strcmp(arg, "-fcolor-diagnostics") == 0 ||
+      strcmp(arg, "-fdiagnostics-color") == 0 ||
+      strcmp(arg, "-fdiagnostics-color=always") == 0 ||
+      strcmp(arg, "-fno-color-diagnostics") == 0 ||
+      strcmp(arg, "-fno-diagnostics-color") == 0 ||
+      strcmp(arg, "-fdiagnostics-color=never") == 0)
+    return 1;
+  if (strncmp(arg, "-fdiagnostics-color=", 20) == 0)
+    return 0; /* auto, or a value clang will reject anyway */
+  return -1;
 }
 
 /* `dir/name.ext` -> `name<ext>` (in the working directory), as clang names
@@ -126,8 +134,8 @@ bool tool_direct_parse(char **args, direct_args *out) {
         output = value;
       else
         depfile = value;
-    } else if (is_color_option(arg)) {
-      out->color_option = true;
+    } else if (color_choice(arg) >= 0) {
+      out->color_option = color_choice(arg) == 1;
     } else if (dependency_option(arg)) {
       if ((strcmp(arg, "-MT") == 0 || strcmp(arg, "-MQ") == 0) && !args[++i])
         return refuse(out, "option without its value");

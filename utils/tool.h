@@ -40,7 +40,7 @@ typedef struct {
   bool assembly;          /* -S */
   bool has_depfile;       /* -MD or -MMD */
   char depfile[PATH_MAX]; /* -MF, or the name clang would pick */
-  bool color_option;      /* the command says whether to colour */
+  bool color_option;      /* the command settles colour (not =auto) */
   const char *why;        /* when refused: a short reason */
 } direct_args;
 
