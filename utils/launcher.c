@@ -1,9 +1,11 @@
 /* launcher.c - `objcache COMPILER ARGS...`: run the compiler, with the
  * plugin inserted when the command compiles.
  *
- * The launcher replaces itself with the compiler (execv, no fork), so exit
- * status, stdout and stderr are exactly the compiler's and nothing is
- * captured or buffered. It runs once per compile of a whole build, so the
+ * With direct mode on, a compile it can handle goes to direct.c, which
+ * serves it without the compiler when it can, else runs the compiler
+ * itself and records what it read. Otherwise the launcher replaces itself
+ * with the compiler (execv, no fork), so exit status, stdout and stderr are
+ * exactly the compiler's and nothing is captured or buffered. It runs once per compile of a whole build, so the
  * path to exec is short: no libLLVM, no process spawned except the one-time
  * `--version` probe of an unknown compiler (compiler_id.c). Whenever the
  * cache cannot help (not a compile, disabled, plugin missing, not clang 22)
