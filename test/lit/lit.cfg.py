@@ -5,9 +5,11 @@
 #   %plugin     -fpass-plugin=<build>/lib/objcache.so
 #   %objcache   the objcache command-line tool
 #   %inputs     test/lit/Inputs
+#   %python     the Python running lit (for small file surgery in tests)
 # Each test gets a private, empty cache dir through OBJCACHE_DIR=%t.cache
 # set by the test itself; nothing from the user's environment leaks in.
 import os
+import sys
 import lit.formats
 
 config.name = "objcache"
@@ -24,6 +26,7 @@ config.substitutions.append(("%clang", config.clang))
 config.substitutions.append(("%plugin_path", plugin))
 config.substitutions.append(("%plugin", "-fpass-plugin=" + plugin))
 config.substitutions.append(("%objcache", tool))
+config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(
     ("%inputs", os.path.join(config.test_source_root, "Inputs")))
 config.substitutions.append(
