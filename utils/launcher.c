@@ -2,15 +2,16 @@
  * plugin inserted when the command compiles.
  *
  * With direct mode on, a compile it can handle goes to direct.c, which
- * serves it without the compiler when it can, else runs the compiler
- * itself and records what it read. Otherwise the launcher replaces itself
- * with the compiler (execv, no fork), so exit status, stdout and stderr are
- * exactly the compiler's and nothing is captured or buffered. It runs once per compile of a whole build, so the
- * path to exec is short: no libLLVM, no process spawned except the one-time
- * `--version` probe of an unknown compiler (compiler_id.c). Whenever the
- * cache cannot help (not a compile, disabled, plugin missing, not clang 22)
- * the command runs unchanged: the launcher never breaks a build that would
- * have worked without it. */
+ * serves it without the compiler when it can, else runs the compiler itself
+ * and records what it read. Otherwise the launcher replaces itself with the
+ * compiler (execv, no fork), so exit status, stdout and stderr are exactly
+ * the compiler's and nothing is captured or buffered. It runs once per
+ * compile of a whole build, so the path to exec is short: no libLLVM, no
+ * process spawned except the one-time probes of a compiler (`--version` in
+ * compiler_id.c, its libraries and config directories in direct_key.c).
+ * Whenever the cache cannot help (not a compile, disabled, plugin missing,
+ * not clang 22) the command runs unchanged: the launcher never breaks a
+ * build that would have worked without it. */
 #include "tool.h"
 
 #include <errno.h>

@@ -46,8 +46,8 @@ extern "C" {
 /* Bounds a reader enforces before trusting a length. */
 #define OC_MANIFEST_MAX_SIZE ((size_t)64 << 20)
 #define OC_MANIFEST_MAX_FILES 100000
-#define OC_MANIFEST_MAX_OUTPUT ((size_t)16 << 20) /* stderr, dependency file   \
-                                                   */
+/* Bound on the stderr and the dependency file a candidate keeps. */
+#define OC_MANIFEST_MAX_OUTPUT ((size_t)16 << 20)
 
 typedef enum oc_manifest_file_kind {
   OC_MANIFEST_FILE_READ = 0,   /* read by the front end: must be unchanged */
