@@ -205,6 +205,18 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
 
 /* ---- the miss: run clang, then record ------------------------------------ */
 
+/* Whether a file time is not older than the compile's start. A time with
+ * no nanoseconds likely comes from a file system that keeps whole seconds
+ * (some network file systems): a write later in the start's second would
+ * look older than the start, so such times are compared by the second (at
+ * worst one needless miss for the rare fine time that is a whole second). */
+static bool too_new(const struct timespec *t, const struct timespec *start,
+                    int64_t start_ns) {
+  if (t->tv_nsec == 0)
+    return t->tv_sec >= start->tv_sec;
+  return ns_of(t) >= start_ns;
+}
+
 /* Reads the record the plugin wrote (see plugin/DirectRecord.h) and
  * builds the candidate's key and files from it. NULL when fine, else why
  * it cannot be recorded. */
@@ -279,8 +291,8 @@ static const char *read_record(const char *path, oc_manifest_candidate *c,
     }
     if (!exists || !S_ISREG(before.st_mode))
       return "a file the compile read is gone";
-    if (ns_of(&before.st_mtim) >= start_ns ||
-        ns_of(&before.st_ctim) >= start_ns) {
+    if (too_new(&before.st_mtim, start, start_ns) ||
+        too_new(&before.st_ctim, start, start_ns)) {
       snprintf(detail, detail_size, "%s was modified during the compile",
                f->path);
       return detail;
