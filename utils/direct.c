@@ -511,9 +511,11 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   int rc = 0;
   for (size_t i = manifest.count; i-- > 0 && rc == 0;) {
     char mismatch[PATH_MAX + 32];
-    if (candidate_matches(&manifest.candidates[i], mismatch, sizeof mismatch))
+    if (candidate_matches(&manifest.candidates[i], mismatch, sizeof mismatch)) {
       rc = serve(&ctx, &manifest.candidates[i]);
-    else if (i + 1 == manifest.count)
+      if (rc == 0)
+        snprintf(why, sizeof why, "the object is no longer in the store");
+    } else if (i + 1 == manifest.count)
       snprintf(why, sizeof why, "%s", mismatch); /* the newest candidate */
   }
   oc_manifest_free(&manifest);
