@@ -36,6 +36,7 @@ static const char *const stat_names[OC_STAT_COUNT] = {
     [OC_STAT_CORRUPT_ENTRIES] = "corrupt_entries",
     [OC_STAT_EVICTIONS] = "evictions",
     [OC_STAT_TIME_SAVED_MS] = "time_saved_ms",
+    [OC_STAT_DIRECT_MISSES] = "direct_misses",
     [OC_STAT_REMOTE_HITS] = "remote_hits",
     [OC_STAT_REMOTE_MISSES] = "remote_misses",
     [OC_STAT_REMOTE_CORRUPT] = "remote_corrupt",

@@ -32,6 +32,10 @@ struct oc_store {
 #define OC_STORE_SHARDS 256
 /* Temp files older than this belong to a crashed writer. */
 #define OC_STORE_TEMP_MAX_AGE_SECONDS 3600
+/* A direct-mode manifest is objects/<xx>/<62 hex> plus this suffix. */
+#define OC_STORE_MANIFEST_SUFFIX ".m"
+/* Room for an entry or manifest name and its NUL. */
+#define OC_STORE_ENTRY_NAME_MAX 66
 /* Name of the per-shard size counter (also the shard's lock file). */
 #define OC_STORE_SIZE_FILE ".size"
 

@@ -59,6 +59,21 @@ static const char *outcomeName(Outcome Result) {
   }
 }
 
+void CompileState::recordForDirectMode() {
+  // Only a result that is in the store, from a compile that printed nothing
+  // of objcache's own: the launcher replays this compile's stderr on every
+  // direct hit.
+  if (!Direct || !CI || KeyHex.empty() || Warned || Faults ||
+      (Result != Outcome::Hit && Result != Outcome::Miss))
+    return;
+  std::string Error;
+  if (!Direct->write(*CI, KeyHex, NamedFiles, Error) &&
+      Error.find("newline") == std::string::npos)
+    llvm::errs() << "objcache: warning: cannot record the files read for "
+                    "direct mode: "
+                 << Error << "\n";
+}
+
 void CompileState::finish() {
   oc_buffer_free(&CachedObject);
   if (Result == Outcome::Pending || Result == Outcome::Lookup ||
@@ -87,6 +102,7 @@ void CompileState::finish() {
     break;
   }
   Delta.value[OC_STAT_ERRORS] += Faults;
+  recordForDirectMode();
   oc_error Err{};
   // After a reported fault the stats are likely unwritable too: one warning
   // line per compile is enough.

@@ -18,8 +18,11 @@ extern "C" {
 #include "objcache/stats.h"
 }
 
+#include "DirectRecord.h"
+
 #include "llvm/ADT/SmallVector.h"
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +63,11 @@ struct CompileState {
   std::chrono::steady_clock::time_point PipelineStart;
   std::chrono::steady_clock::time_point CompileStart;
 
+  // Direct mode: set when the launcher asked for a record of the files the
+  // front end read; NamedFiles are the files option values name.
+  std::unique_ptr<DirectRecorder> Direct;
+  std::vector<std::string> NamedFiles;
+
   ~CompileState();
 
   void markUncacheable(oc_stat Reason, std::string Detail);
@@ -70,6 +78,8 @@ struct CompileState {
   void noteFault(const std::string &Message);
   // Adds the outcome to the stats and the log; called once, at the end.
   void finish();
+  // Writes the direct-mode record when the launcher asked for one.
+  void recordForDirectMode();
 };
 
 // The state of the compilation running on this thread, or null.

@@ -589,7 +589,8 @@ bool inlineAsmReadsFiles(const Module &M) {
 }
 
 bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
-                   const PipelineInfo &Pipeline, std::string &Error) {
+                   const PipelineInfo &Pipeline,
+                   std::vector<std::string> &NamedFiles, std::string &Error) {
   clang::CompilerInstance &CI = *State.CI;
 
   oc_key_add_u64(Key, "scheme", "version", OC_KEY_SCHEME_VERSION);
@@ -639,8 +640,10 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
     Error = Files.Error;
     return false;
   }
-  for (const auto &[Path, FileIdentity] : Files.Found)
+  for (const auto &[Path, FileIdentity] : Files.Found) {
     add(Key, "file", Path, FileIdentity);
+    NamedFiles.push_back(Path);
+  }
 
   HashingStream Bitcode;
   WriteBitcodeToFile(M, Bitcode);

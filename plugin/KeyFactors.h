@@ -14,6 +14,7 @@ extern "C" {
 
 #include "llvm/Passes/PassBuilder.h"
 #include <string>
+#include <vector>
 
 namespace llvm {
 class Module;
@@ -37,9 +38,11 @@ bool inlineAsmReadsFiles(const llvm::Module &M);
 
 // Adds all factors for one compilation. On failure (a file named by an
 // option cannot be read, the option dump failed) returns false and says why.
+// NamedFiles receives the files option values name (factor "file"), which
+// direct mode must also watch.
 bool addKeyFactors(oc_key_builder *Key, const CompileState &State,
                    llvm::Module &M, const PipelineInfo &Pipeline,
-                   std::string &Error);
+                   std::vector<std::string> &NamedFiles, std::string &Error);
 
 } // namespace objcache
 

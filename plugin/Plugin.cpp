@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "CodeGen.h"
 #include "CompileState.h"
+#include "DirectRecord.h"
 #include "KeyFactors.h"
 
 extern "C" {
@@ -142,6 +143,8 @@ protected:
       State->Result = Outcome::Disabled;
     else
       classify(*State);
+    if (State->Result == Outcome::Pending)
+      State->Direct = DirectRecorder::start(CI);
     return std::make_unique<StateOwner>(std::move(State));
   }
 
@@ -203,7 +206,8 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
     return;
   }
   std::string Error;
-  bool Complete = addKeyFactors(Key, State, M, Pipeline, Error);
+  bool Complete =
+      addKeyFactors(Key, State, M, Pipeline, State.NamedFiles, Error);
   State.Key = oc_key_digest(Key);
   if (const char *Record = oc_key_record(Key, nullptr))
     State.FactorRecord = Record;

@@ -30,6 +30,9 @@ typedef enum oc_stat {
   OC_STAT_CORRUPT_ENTRIES, /* entries that failed validation and were removed */
   OC_STAT_EVICTIONS,     /* entries removed to stay under max_size */
   OC_STAT_TIME_SAVED_MS, /* sum of the compile times that hits avoided */
+  OC_STAT_DIRECT_MISSES, /* launcher lookups that found no matching
+                            candidate; the compile then counts as an
+                            IR-level hit or a miss */
   /* The remote tier (remote.md). A remote hit is also one of `hits`. */
   OC_STAT_REMOTE_HITS,     /* local misses served from the remote */
   OC_STAT_REMOTE_MISSES,   /* asked the remote, it had nothing usable */

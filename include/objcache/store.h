@@ -22,6 +22,7 @@
 #include "objcache/entry.h"
 #include "objcache/hash.h"
 #include "objcache/stats.h"
+#include "objcache/manifest.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -66,6 +67,28 @@ const char *oc_store_warning(const oc_store *store);
  * saves the store that extra locked update: they are added to *into and
  * not written by oc_store_close. */
 void oc_store_take_stats(oc_store *store, oc_stats *into);
+/* Direct-mode manifests (manifest.h) live beside the entries, as
+ * objects/<xx>/<62 hex>.m under their direct key, and count against
+ * max_size like entries. */
+
+/* Reads and validates the manifest of direct_key into *out. OC_NOT_FOUND
+ * when there is none; OC_CORRUPT when it failed validation (it has been
+ * removed and counted in corrupt_entries, unless read_only). No lock. */
+oc_status oc_store_get_manifest(oc_store *store, const oc_digest *direct_key,
+                                oc_manifest *out, oc_error *err);
+
+/* Adds a candidate to the manifest of direct_key (creating it): under an
+ * exclusive lock per shard it reads the current manifest, adds the
+ * candidate (oc_manifest_add, at most OC_MANIFEST_MAX_CANDIDATES), writes a
+ * temp file and renames it into place, so parallel adders lose nothing and
+ * readers never see a torn manifest. A damaged manifest is replaced (and
+ * counted). A no-op with read_only. */
+oc_status oc_store_add_candidate(oc_store *store, const oc_digest *direct_key,
+                                 const oc_manifest_candidate *candidate,
+                                 oc_error *err);
+
+/* Marks the manifest of direct_key as just used (for LRU eviction). */
+void oc_store_touch_manifest(oc_store *store, const oc_digest *direct_key);
 
 /* Evicts until every shard is under its share of max_size and removes temp
  * files abandoned by crashed writers. */

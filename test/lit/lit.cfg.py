@@ -6,10 +6,12 @@
 #   %objcache   the objcache command-line tool
 #   %inputs     test/lit/Inputs
 #   %two_threads  the two-compilations-in-one-process driver (test/threads)
+#   %python     the Python running lit (for small file surgery in tests)
 # Each test gets a private, empty cache dir through OBJCACHE_DIR=%t.cache
 # set by the test itself; nothing from the user's environment leaks in.
 import os
 import shutil
+import sys
 import lit.formats
 
 config.name = "objcache"
@@ -26,6 +28,7 @@ config.substitutions.append(("%clang", config.clang))
 config.substitutions.append(("%plugin_path", plugin))
 config.substitutions.append(("%plugin", "-fpass-plugin=" + plugin))
 config.substitutions.append(("%objcache", tool))
+config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(
     ("%two_threads", os.path.join(config.objcache_obj_root, "bin", "oc-two-threads")))
 config.substitutions.append(
@@ -47,7 +50,7 @@ config.substitutions.append(("%{path}", config.environment["PATH"]))
 # For the helper scripts in Inputs/.
 config.environment["OC_CLANG"] = config.clang
 config.environment["OC_PLUGIN"] = plugin
-config.environment["OC_OBJCACHE"] = tool
+config.environment["OC_TOOL"] = tool
 
 # test/lit/remote/ starts its own redis-server (CI installs it).
 if shutil.which("redis-server") and shutil.which("redis-cli"):

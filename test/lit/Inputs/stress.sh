@@ -39,7 +39,7 @@ for i in $(seq 1 40); do
     done
   done
 done
-counter() { "$OC_OBJCACHE" --print-stats | awk -v k="$1" '$1 == k { print $2 }'; }
+counter() { "$OC_TOOL" --print-stats | awk -v k="$1" '$1 == k { print $2 }'; }
 outcomes=$(($(counter hits) + $(counter direct_hits) + $(counter misses) +
   $(counter uncacheable) + $(counter errors)))
 temps=$(find "$work/cache/objects" -name '.tmp.*' | wc -l)
