@@ -64,7 +64,8 @@ void CompileState::recordForDirectMode() {
   // of objcache's own: the launcher replays this compile's stderr on every
   // direct hit.
   if (!Direct || !CI || KeyHex.empty() || Warned || Faults ||
-      (Result != Outcome::Hit && Result != Outcome::Miss))
+      (Result != Outcome::Hit && Result != Outcome::Miss) ||
+      Direct->readsClock())
     return;
   std::string Error;
   if (!Direct->write(*CI, KeyHex, NamedFiles, Error) &&

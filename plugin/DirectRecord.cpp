@@ -16,6 +16,9 @@
 #include "clang/Basic/SourceManager.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Lex/HeaderSearchOptions.h"
+#include "clang/Lex/MacroInfo.h"
+#include "clang/Lex/PPCallbacks.h"
+#include "clang/Lex/Preprocessor.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -59,6 +62,28 @@ private:
   std::shared_ptr<LookupLog> Log;
 };
 
+// Notices the builtin macros whose value is the time of the compile
+// (__DATE__, __TIME__) or the main file's mtime (__TIMESTAMP__, which a
+// content check cannot see either).
+class ClockMacroWatcher : public clang::PPCallbacks {
+public:
+  explicit ClockMacroWatcher(std::shared_ptr<LookupLog> Log)
+      : Log(std::move(Log)) {}
+
+  void MacroExpands(const clang::Token &Name, const clang::MacroDefinition &MD,
+                    clang::SourceRange, const clang::MacroArgs *) override {
+    const clang::MacroInfo *Info = MD.getMacroInfo();
+    if (!Info || !Info->isBuiltinMacro() || !Name.getIdentifierInfo())
+      return;
+    StringRef Macro = Name.getIdentifierInfo()->getName();
+    if (Macro == "__DATE__" || Macro == "__TIME__" || Macro == "__TIMESTAMP__")
+      Log->ReadsClock = true;
+  }
+
+private:
+  std::shared_ptr<LookupLog> Log;
+};
+
 } // namespace
 
 std::unique_ptr<DirectRecorder>
@@ -71,6 +96,9 @@ DirectRecorder::start(clang::CompilerInstance &CI) {
   Recorder->Log = std::make_shared<LookupLog>();
   CI.getFileManager().setStatCache(
       std::make_unique<RecordingStatCache>(Recorder->Log));
+  if (CI.hasPreprocessor())
+    CI.getPreprocessor().addPPCallbacks(
+        std::make_unique<ClockMacroWatcher>(Recorder->Log));
   // Include directories that did not exist were dropped while header search
   // was set up, before this hook: creating one later must be a miss.
   const clang::HeaderSearchOptions &HS = CI.getHeaderSearchOpts();

@@ -36,6 +36,9 @@ namespace objcache {
 struct LookupLog {
   std::set<std::string> Found;   // regular files that exist
   std::set<std::string> Missing; // paths that do not
+  // __DATE__, __TIME__ or __TIMESTAMP__ was expanded: the IR depends on the
+  // clock or on a file's mtime, which no manifest candidate can check.
+  bool ReadsClock = false;
 };
 
 class DirectRecorder {
@@ -43,6 +46,10 @@ public:
   // Starts recording for this compile when OBJCACHE_DIRECT_RECORD is set;
   // returns null otherwise.
   static std::unique_ptr<DirectRecorder> start(clang::CompilerInstance &CI);
+
+  // True when the compile expanded a clock-dependent macro: such a compile
+  // must not become a candidate (the launcher would replay a stale date).
+  bool readsClock() const { return Log->ReadsClock; }
 
   // Writes the record with the IR-level key and the files named by options
   // (the "file" factor). Returns false with a reason on failure.

@@ -225,7 +225,7 @@ static const char *read_record(const char *path, oc_manifest_candidate *c,
                                size_t detail_size) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return "no record (the compile was not cacheable)";
+    return "no record (not cacheable, or clock macros such as __TIME__)";
   oc_buffer text = {0};
   oc_status status = oc_fs_read_fd(fd, path, 64 << 20, &text, NULL);
   close(fd);
