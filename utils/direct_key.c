@@ -11,6 +11,8 @@
  *   cfgdir <path>  a directory where the driver looks for config files
  *                  (from its own error message for a config file that
  *                  does not exist)
+ *   gccdir <path>  a GCC installation the driver found (`clang -v`), and
+ *                  its parent directory
  * Each compile then only stats the listed objects and lists *.cfg in the
  * listed directories, so a replaced libLLVM or a new default config file
  * changes the key without another probe. */
@@ -34,6 +36,9 @@ extern char **environ;
 
 /* Bumped whenever the meaning of a direct-key part changes. */
 #define DIRECT_SCHEME_VERSION 1
+/* Bumped when the probe learns something new, so old probe files are
+ * redone rather than read without it. */
+#define DIRECT_PROBE_VERSION 2
 #define PROBE_MAX (64 * 1024)
 
 /* clang-format off */
@@ -184,6 +189,32 @@ static void probe_config_dirs(const char *path, const char *name, char *text,
   }
 }
 
+/* Asks the driver which GCC installations it found (`clang -v`): their
+ * headers and libraries are what it adds to every compile. The key then
+ * covers each installation directory and its parent, whose mtime changes
+ * when another GCC version is installed beside it. */
+static void probe_gcc(const char *path, const char *name, char *text,
+                      size_t size) {
+  static char out[PROBE_MAX];
+  char *argv[] = {(char *)name, "-v", NULL};
+  if (!run_capture(path, argv, NULL, 2, out, sizeof out))
+    return;
+  static const char marker[] = "Found candidate GCC installation: ";
+  for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+    if (strncmp(line, marker, strlen(marker)) != 0)
+      continue;
+    const char *dir = line + strlen(marker);
+    size_t used = strlen(text);
+    snprintf(text + used, size - used, "gccdir %s\n", dir);
+    const char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+      used = strlen(text);
+      snprintf(text + used, size - used, "gccdir %.*s\n", (int)(slash - dir),
+               dir);
+    }
+  }
+}
+
 /* Reads the probe file for this compiler, probing and writing it first
  * when missing. */
 static bool compiler_facts(const oc_config *cfg, const char *path,
@@ -195,12 +226,13 @@ static bool compiler_facts(const oc_config *cfg, const char *path,
   const char *ld_path = getenv("LD_LIBRARY_PATH");
   const char *preload = getenv("LD_PRELOAD");
   char identity[3 * PATH_MAX];
-  int n = snprintf(identity, sizeof identity,
-                   "%s%c%lld:%lld.%09ld:%llu:%llu%c%s%c%s", real, '\0',
-                   (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-                   st.st_mtim.tv_nsec, (unsigned long long)st.st_ino,
-                   (unsigned long long)st.st_dev, '\0', ld_path ? ld_path : "-",
-                   '\0', preload ? preload : "-");
+  int n =
+      snprintf(identity, sizeof identity,
+               "probe %d%c%s%c%lld:%lld.%09ld:%llu:%llu%c%s%c%s",
+               DIRECT_PROBE_VERSION, '\0', real, '\0', (long long)st.st_size,
+               (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+               (unsigned long long)st.st_ino, (unsigned long long)st.st_dev,
+               '\0', ld_path ? ld_path : "-", '\0', preload ? preload : "-");
   if (n < 0 || (size_t)n >= sizeof identity)
     return false;
   oc_digest digest = oc_hash_bytes(identity, (size_t)n);
@@ -222,6 +254,7 @@ static bool compiler_facts(const oc_config *cfg, const char *path,
   text[0] = '\0';
   probe_libs(real, text, size);
   probe_config_dirs(path, name, text, size);
+  probe_gcc(path, name, text, size);
   if (oc_fs_mkdirs(dir, cfg->umask, NULL) == OC_OK) {
     char tmp[PATH_MAX + 160];
     oc_fs_temp_name(tmp, sizeof tmp, file);
@@ -360,7 +393,7 @@ bool tool_direct_key(const oc_config *cfg, const char *path, const char *real,
   oc_key_add_str(key, "compiler", real, id);
   identity_of(plugin, id, sizeof id);
   oc_key_add_str(key, "plugin", plugin, id);
-  /* The probe's lines, in its order: libraries, then config dirs. */
+  /* The probe's lines, in its order: libraries, config dirs, GCC dirs. */
   char dirs[16][PATH_MAX];
   size_t n_dirs = 0;
   for (char *line = facts; *line;) {
@@ -371,6 +404,9 @@ bool tool_direct_key(const oc_config *cfg, const char *path, const char *real,
     if (strncmp(line, "lib ", 4) == 0) {
       identity_of(line + 4, id, sizeof id);
       oc_key_add_str(key, "compiler", line + 4, id);
+    } else if (strncmp(line, "gccdir ", 7) == 0) {
+      identity_of(line + 7, id, sizeof id);
+      oc_key_add_str(key, "gcc", line + 7, id);
     } else if (strncmp(line, "cfgdir ", 7) == 0 && n_dirs < 16) {
       snprintf(dirs[n_dirs++], PATH_MAX, "%s", line + 7);
     }
