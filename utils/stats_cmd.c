@@ -118,6 +118,11 @@ int tool_show_stats(const oc_config *cfg) {
          " direct)\n",
          hits, v[OC_STAT_HITS], v[OC_STAT_DIRECT_HITS]);
   printf("Misses            %" PRIu64 "\n", v[OC_STAT_MISSES]);
+  uint64_t direct = v[OC_STAT_DIRECT_HITS] + v[OC_STAT_DIRECT_MISSES];
+  if (direct) /* a direct miss goes on to an IR-level hit or a miss */
+    printf("Direct lookups    %" PRIu64 "  (%" PRIu64 " hits, %" PRIu64
+           " misses)\n",
+           direct, v[OC_STAT_DIRECT_HITS], v[OC_STAT_DIRECT_MISSES]);
   if (lookups)
     printf("Hit rate          %.1f %%\n",
            100.0 * (double)hits / (double)lookups);
