@@ -33,15 +33,21 @@ typedef enum oc_stat {
   OC_STAT_DIRECT_MISSES, /* launcher lookups that found no matching
                             candidate; the compile then counts as an
                             IR-level hit or a miss */
-  /* The remote tier (remote.md). A remote hit is also one of `hits`. */
+  /* The remote tier (remote.md). A remote hit is also one of `hits` or
+   * `direct_hits`. Hits, misses and writes count objects; manifests have
+   * their own three below. Corrupt values, errors, skips and bytes count
+   * both kinds: they describe the remote, not what was asked of it. */
   OC_STAT_REMOTE_HITS,     /* local misses served from the remote */
   OC_STAT_REMOTE_MISSES,   /* asked the remote, it had nothing usable */
   OC_STAT_REMOTE_CORRUPT,  /* remote values that failed validation (misses) */
   OC_STAT_REMOTE_ERRORS,   /* connect, timeout or protocol failures */
   OC_STAT_REMOTE_SKIPPED,  /* operations skipped while the remote was down */
   OC_STAT_REMOTE_WRITES,   /* entries uploaded */
-  OC_STAT_REMOTE_BYTES_DOWN, /* entry bytes fetched (hits) */
-  OC_STAT_REMOTE_BYTES_UP,   /* entry bytes uploaded */
+  OC_STAT_REMOTE_BYTES_DOWN, /* entry and manifest bytes fetched */
+  OC_STAT_REMOTE_BYTES_UP,   /* entry and manifest bytes uploaded */
+  OC_STAT_REMOTE_MANIFEST_HITS,   /* local manifest misses the remote served */
+  OC_STAT_REMOTE_MANIFEST_MISSES, /* ... it had none usable */
+  OC_STAT_REMOTE_MANIFEST_WRITES, /* manifests uploaded (after a merge) */
   OC_STAT_COUNT
 } oc_stat;
 

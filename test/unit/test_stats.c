@@ -63,7 +63,8 @@ static void names_are_stable(void **unused) {
       "corrupt_entries", "evictions", "time_saved_ms", "direct_misses",
       "remote_hits", "remote_misses", "remote_corrupt", "remote_errors",
       "remote_skipped", "remote_writes", "remote_bytes_down",
-      "remote_bytes_up"};
+      "remote_bytes_up", "remote_manifest_hits", "remote_manifest_misses",
+      "remote_manifest_writes"};
   for (int i = 0; i < OC_STAT_COUNT; i++)
     assert_string_equal(oc_stat_name((oc_stat)i), want[i]);
   assert_string_equal(oc_stat_name(OC_STAT_COUNT), "unknown");
