@@ -117,8 +117,8 @@ static oc_status backfill(oc_store *store, const oc_digest *direct_key,
     return status;
   }
   struct stat st;
-  bool absent = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 &&
-                errno == ENOENT;
+  bool absent =
+      fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT;
   if (absent)
     status = replace_file(store, dirfd, shard, name, raw, err);
   close(lockfd);

@@ -44,9 +44,10 @@ struct oc_remote {
   uint64_t expiry_ms;
   bool read_only;
   int mask;
-  oc_redis *redis; /* connected on first use */
-  bool down;       /* failed or found marked down: skip from now on */
-  oc_stats delta;  /* added to the stats on close */
+  oc_redis *redis;       /* connected on first use */
+  bool down;             /* failed or found marked down: skip from now on */
+  oc_stats delta;        /* added to the stats on close */
+  char invalid[64 + 16]; /* the last key found invalid: counted once */
   char warning[OC_ERROR_MESSAGE_SIZE];
 };
 
@@ -244,7 +245,11 @@ static void settle(oc_remote *remote, const value_kind *kind, bool lookup,
   case OC_IO_ERROR: /* counted by fetch */
     break;
   case OC_CORRUPT:
-    remote->delta.value[OC_STAT_REMOTE_CORRUPT]++;
+    /* A manifest add fetches the value its lookup already found invalid:
+     * one bad value, one count. */
+    if (strcmp(remote->invalid, name) != 0)
+      remote->delta.value[OC_STAT_REMOTE_CORRUPT]++;
+    snprintf(remote->invalid, sizeof remote->invalid, "%s", name);
     warn(remote, "remote %s %s is not a valid %s (%s); ignored", kind->what,
          name, kind->what, err->message);
     remote->delta.value[kind->misses] += lookup;

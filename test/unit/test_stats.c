@@ -1,10 +1,10 @@
 /* test_stats.c - statistics counters: stable names, exact totals under many
  * parallel processes (also all on one shard), damaged shards counted as
  * zero and reported, reset on the next update. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
 
 #include "objcache/stats.h"
 
@@ -35,10 +35,10 @@ static int teardown(void **unused) {
   return system(cmd) == 0 ? 0 : -1;
 }
 
-#define assert_contains(haystack, needle)                                     \
-  do {                                                                        \
-    if (!strstr((haystack), (needle)))                                        \
-      fail_msg("\"%s\" does not contain \"%s\"", (haystack), (needle));       \
+#define assert_contains(haystack, needle)                                      \
+  do {                                                                         \
+    if (!strstr((haystack), (needle)))                                         \
+      fail_msg("\"%s\" does not contain \"%s\"", (haystack), (needle));        \
   } while (0)
 
 static void write_shard(int shard, const char *text) {
@@ -56,14 +56,32 @@ static void write_shard(int shard, const char *text) {
 static void names_are_stable(void **unused) {
   (void)unused;
   static const char *const want[OC_STAT_COUNT] = {
-      "hits", "direct_hits", "misses", "uncacheable", "uncacheable_ir_input",
-      "uncacheable_output_kind", "uncacheable_split_dwarf",
-      "uncacheable_coverage", "uncacheable_backend_diagnostic",
-      "uncacheable_extra_output", "uncacheable_other", "errors",
-      "corrupt_entries", "evictions", "time_saved_ms", "direct_misses",
-      "remote_hits", "remote_misses", "remote_corrupt", "remote_errors",
-      "remote_skipped", "remote_writes", "remote_bytes_down",
-      "remote_bytes_up", "remote_manifest_hits", "remote_manifest_misses",
+      "hits",
+      "direct_hits",
+      "misses",
+      "uncacheable",
+      "uncacheable_ir_input",
+      "uncacheable_output_kind",
+      "uncacheable_split_dwarf",
+      "uncacheable_coverage",
+      "uncacheable_backend_diagnostic",
+      "uncacheable_extra_output",
+      "uncacheable_other",
+      "errors",
+      "corrupt_entries",
+      "evictions",
+      "time_saved_ms",
+      "direct_misses",
+      "remote_hits",
+      "remote_misses",
+      "remote_corrupt",
+      "remote_errors",
+      "remote_skipped",
+      "remote_writes",
+      "remote_bytes_down",
+      "remote_bytes_up",
+      "remote_manifest_hits",
+      "remote_manifest_misses",
       "remote_manifest_writes"};
   for (int i = 0; i < OC_STAT_COUNT; i++)
     assert_string_equal(oc_stat_name((oc_stat)i), want[i]);
@@ -216,19 +234,14 @@ static void exact_when_all_share_one_shard(void **unused) {
 static void damaged_shard_counts_as_zero_and_is_reported(void **unused) {
   (void)unused;
   static const char *const garbage[] = {
-      "hits 12\nmisses x\n",
-      "hits 1\nhits 2\n",
-      "hits 99999999999999999999\n",
-      "hits  5\n",
-      "HITS 5\n",
-      "\x01\x02\xff garbage",
-      "hits 5\n\n",
-      "hits -5\n",
+      "hits 12\nmisses x\n", "hits 1\nhits 2\n", "hits 99999999999999999999\n",
+      "hits  5\n",           "HITS 5\n",         "\x01\x02\xff garbage",
+      "hits 5\n\n",          "hits -5\n",
   };
   for (size_t g = 0; g < sizeof garbage / sizeof *garbage; g++) {
     write_shard(3, "hits 10\nmisses 4\n");
-    write_shard(7, "hits 1\nevictions 2");   /* no final newline: fine */
-    write_shard(9, "");                      /* empty: fine */
+    write_shard(7, "hits 1\nevictions 2"); /* no final newline: fine */
+    write_shard(9, "");                    /* empty: fine */
     write_shard(11, "future_counter 9\nhits 100\n"); /* unknown name: skipped */
     write_shard(12, garbage[g]);
     oc_stats s;
@@ -301,7 +314,7 @@ static void faults(void **unused) {
   assert_int_equal(oc_stats_zero(cache, &err), OC_OK);
   struct stat st;
   assert_int_not_equal(lstat(path, &st), 0); /* removed by zero */
-  assert_int_equal(stat(file, &st), 0);       /* its target untouched */
+  assert_int_equal(stat(file, &st), 0);      /* its target untouched */
 }
 
 int main(void) {
