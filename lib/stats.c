@@ -73,9 +73,9 @@ static bool parse_shard(const uint8_t *data, size_t size, oc_stats *out) {
   size_t pos = 0;
   while (pos < size) {
     size_t name_start = pos;
-    while (pos < size &&
-           ((data[pos] >= 'a' && data[pos] <= 'z') ||
-            (data[pos] >= '0' && data[pos] <= '9') || data[pos] == '_'))
+    while (pos < size && ((data[pos] >= 'a' && data[pos] <= 'z') ||
+                          (data[pos] >= '0' && data[pos] <= '9') ||
+                          data[pos] == '_'))
       pos++;
     size_t name_len = pos - name_start;
     if (name_len == 0 || pos >= size || data[pos] != ' ')
@@ -247,26 +247,27 @@ oc_status oc_stats_read(const char *cache_dir, oc_stats *out, oc_error *err) {
         continue;
       if (e == ELOOP) { /* a symlink where a shard belongs */
         if (damaged++ == 0 && result == OC_OK)
-          result = oc_fail(err, OC_CORRUPT, "stats file %s is a symlink", path);
+          result = oc_fail(err, OC_CORRUPT, "stats file %s is a symlink",
+                           path);
         continue;
       }
       if (result == OC_OK)
-        result =
-            oc_fail(err, OC_IO_ERROR, "cannot open %s: %s", path, strerror(e));
+        result = oc_fail(err, OC_IO_ERROR, "cannot open %s: %s", path,
+                         strerror(e));
       continue;
     }
     int e = lock_fd(fd, LOCK_SH);
     if (e != 0) {
       close(fd);
       if (result == OC_OK)
-        result =
-            oc_fail(err, OC_IO_ERROR, "cannot lock %s: %s", path, strerror(e));
+        result = oc_fail(err, OC_IO_ERROR, "cannot lock %s: %s", path,
+                         strerror(e));
       continue;
     }
     oc_buffer text = {0};
     oc_error read_err;
-    oc_status status =
-        oc_fs_read_fd(fd, path, STATS_FILE_LIMIT, &text, &read_err);
+    oc_status status = oc_fs_read_fd(fd, path, STATS_FILE_LIMIT, &text,
+                                     &read_err);
     close(fd);
     oc_stats shard_stats;
     if (status == OC_OK && parse_shard(text.data, text.size, &shard_stats)) {
@@ -274,9 +275,9 @@ oc_status oc_stats_read(const char *cache_dir, oc_stats *out, oc_error *err) {
         out->value[i] = add_sat(out->value[i], shard_stats.value[i]);
     } else if (status == OC_OK || status == OC_CORRUPT) {
       if (damaged++ == 0 && result == OC_OK)
-        result =
-            oc_fail(err, OC_CORRUPT,
-                    "stats file %s is damaged and was counted as zero", path);
+        result = oc_fail(err, OC_CORRUPT,
+                         "stats file %s is damaged and was counted as zero",
+                         path);
     } else if (result == OC_OK) {
       if (err)
         *err = read_err;
@@ -303,8 +304,8 @@ oc_status oc_stats_zero(const char *cache_dir, oc_error *err) {
       if (e == ELOOP && unlink(path) == 0)
         continue;
       if (result == OC_OK)
-        result = oc_fail(err, oc_fs_errno_status(e), "cannot open %s: %s", path,
-                         strerror(e));
+        result = oc_fail(err, oc_fs_errno_status(e), "cannot open %s: %s",
+                         path, strerror(e));
       continue;
     }
     int e = lock_fd(fd, LOCK_EX);

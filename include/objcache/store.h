@@ -21,8 +21,8 @@
 #include "objcache/config.h"
 #include "objcache/entry.h"
 #include "objcache/hash.h"
-#include "objcache/manifest.h"
 #include "objcache/stats.h"
+#include "objcache/manifest.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,8 +45,8 @@ void oc_store_close(oc_store *store);
  * OC_NOT_FOUND on a miss (in both tiers); OC_CORRUPT when the local entry
  * failed validation (it has been removed and counted). meta may be NULL. No
  * lock is taken; a hit sets the entry's mtime to now, for LRU eviction. */
-oc_status oc_store_get(oc_store *store, const oc_digest *key, oc_buffer *object,
-                       oc_entry_meta *meta, oc_error *err);
+oc_status oc_store_get(oc_store *store, const oc_digest *key,
+                       oc_buffer *object, oc_entry_meta *meta, oc_error *err);
 
 /* Compresses and stores an object (and uploads it to the remote); may run a
  * shard cleanup afterwards. The status is the local store's: a remote

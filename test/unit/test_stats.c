@@ -1,10 +1,10 @@
 /* test_stats.c - statistics counters: stable names, exact totals under many
  * parallel processes (also all on one shard), damaged shards counted as
  * zero and reported, reset on the next update. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <cmocka.h>
 
 #include "objcache/stats.h"
 
@@ -35,10 +35,10 @@ static int teardown(void **unused) {
   return system(cmd) == 0 ? 0 : -1;
 }
 
-#define assert_contains(haystack, needle)                                      \
-  do {                                                                         \
-    if (!strstr((haystack), (needle)))                                         \
-      fail_msg("\"%s\" does not contain \"%s\"", (haystack), (needle));        \
+#define assert_contains(haystack, needle)                                     \
+  do {                                                                        \
+    if (!strstr((haystack), (needle)))                                        \
+      fail_msg("\"%s\" does not contain \"%s\"", (haystack), (needle));       \
   } while (0)
 
 static void write_shard(int shard, const char *text) {
@@ -234,14 +234,19 @@ static void exact_when_all_share_one_shard(void **unused) {
 static void damaged_shard_counts_as_zero_and_is_reported(void **unused) {
   (void)unused;
   static const char *const garbage[] = {
-      "hits 12\nmisses x\n", "hits 1\nhits 2\n", "hits 99999999999999999999\n",
-      "hits  5\n",           "HITS 5\n",         "\x01\x02\xff garbage",
-      "hits 5\n\n",          "hits -5\n",
+      "hits 12\nmisses x\n",
+      "hits 1\nhits 2\n",
+      "hits 99999999999999999999\n",
+      "hits  5\n",
+      "HITS 5\n",
+      "\x01\x02\xff garbage",
+      "hits 5\n\n",
+      "hits -5\n",
   };
   for (size_t g = 0; g < sizeof garbage / sizeof *garbage; g++) {
     write_shard(3, "hits 10\nmisses 4\n");
-    write_shard(7, "hits 1\nevictions 2"); /* no final newline: fine */
-    write_shard(9, "");                    /* empty: fine */
+    write_shard(7, "hits 1\nevictions 2");   /* no final newline: fine */
+    write_shard(9, "");                      /* empty: fine */
     write_shard(11, "future_counter 9\nhits 100\n"); /* unknown name: skipped */
     write_shard(12, garbage[g]);
     oc_stats s;
@@ -314,7 +319,7 @@ static void faults(void **unused) {
   assert_int_equal(oc_stats_zero(cache, &err), OC_OK);
   struct stat st;
   assert_int_not_equal(lstat(path, &st), 0); /* removed by zero */
-  assert_int_equal(stat(file, &st), 0);      /* its target untouched */
+  assert_int_equal(stat(file, &st), 0);       /* its target untouched */
 }
 
 int main(void) {
