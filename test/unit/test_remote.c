@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +77,18 @@ static int free_port(void) {
   return port;
 }
 
+/* Whether the server accepts connections on its socket. The socket file
+ * appears at bind(), before listen(): a connect in between is refused. */
+static bool accepting(void) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket_path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0;
+  if (fd >= 0)
+    close(fd);
+  return ok;
+}
+
 static int setup(void **unused) {
   (void)unused;
   snprintf(root, sizeof root, "/tmp/oc-remote-XXXXXX");
@@ -100,8 +113,7 @@ static int setup(void **unused) {
       _exit(127);
     }
     for (int i = 0; i < 500; i++) { /* up to 5 s */
-      struct stat st;
-      if (stat(socket_path, &st) == 0)
+      if (accepting())
         return 0;
       if (waitpid(server, NULL, WNOHANG) == server)
         break;
