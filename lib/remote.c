@@ -1,8 +1,11 @@
 /* remote.c - the remote tier's policy (remote.h): when to ask the remote,
- * what to trust from it, and what to do when it fails.
+ * what to trust from it, and what to do when it fails. It holds objects
+ * (objcache:obj:<key>) and direct-mode manifests (objcache:man:<direct
+ * key>), under the same rules.
  *
  * - Trust: a value is served only if it decodes as an entry for the very key
- *   asked (the same checks as a local entry: magic, sizes, key, checksum).
+ *   asked (the same checks as a local entry: magic, sizes, key, checksum),
+ *   or, for a manifest, passes oc_manifest_decode as a local one must.
  *   Anything else is a miss, counted in remote_corrupt, never served; the
  *   next put of the key overwrites it.
  * - Failure: a failed connect or command marks the remote down for
@@ -20,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,9 +44,10 @@ struct oc_remote {
   uint64_t expiry_ms;
   bool read_only;
   int mask;
-  oc_redis *redis; /* connected on first use */
-  bool down;       /* failed or found marked down: skip from now on */
-  oc_stats delta;  /* added to the stats on close */
+  oc_redis *redis;       /* connected on first use */
+  bool down;             /* failed or found marked down: skip from now on */
+  oc_stats delta;        /* added to the stats on close */
+  char invalid[64 + 16]; /* the last key found invalid: counted once */
   char warning[OC_ERROR_MESSAGE_SIZE];
 };
 
@@ -89,10 +94,16 @@ const char *oc_remote_warning(const oc_remote *remote) {
   return remote && remote->warning[0] ? remote->warning : NULL;
 }
 
-static void warn(oc_remote *remote, const char *format, const char *a,
-                 const char *b) {
-  if (!remote->warning[0])
-    snprintf(remote->warning, sizeof remote->warning, format, a, b);
+/* Keeps the first fault of the handle's life: one line per compile. */
+static void warn(oc_remote *remote, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+static void warn(oc_remote *remote, const char *format, ...) {
+  if (remote->warning[0])
+    return;
+  va_list args;
+  va_start(args, format);
+  vsnprintf(remote->warning, sizeof remote->warning, format, args);
+  va_end(args);
 }
 
 static void marker_path(const oc_remote *remote, char *out, size_t size) {
@@ -179,56 +190,110 @@ static bool connect_if_needed(oc_remote *remote) {
   return false;
 }
 
-static void redis_key(const oc_digest *key, char out[64 + 16]) {
+/* What the remote holds: objects and direct-mode manifests, each under its
+ * own key prefix and hit/miss/write counters. Faults, skips, invalid values
+ * and bytes are counted alike for both. */
+typedef struct {
+  const char *prefix;
+  const char *what; /* in warnings */
+  oc_stat hits, misses, writes;
+} value_kind;
+
+static const value_kind object_kind = {
+    OC_REMOTE_KEY_PREFIX, "entry", OC_STAT_REMOTE_HITS, OC_STAT_REMOTE_MISSES,
+    OC_STAT_REMOTE_WRITES};
+static const value_kind manifest_kind = {
+    OC_REMOTE_MANIFEST_PREFIX, "manifest", OC_STAT_REMOTE_MANIFEST_HITS,
+    OC_STAT_REMOTE_MANIFEST_MISSES, OC_STAT_REMOTE_MANIFEST_WRITES};
+
+static void redis_key(const value_kind *kind, const oc_digest *key,
+                      char out[64 + 16]) {
   char hex[OC_DIGEST_HEX_SIZE];
   oc_digest_to_hex(key, hex);
-  snprintf(out, 64 + 16, OC_REMOTE_KEY_PREFIX "%s", hex);
+  snprintf(out, 64 + 16, "%s%s", kind->prefix, hex);
+}
+
+/* GETs the value of key into *value. OC_IO_ERROR when the remote is down
+ * (skipped) or failed (marked down); both are counted here. Otherwise
+ * oc_redis_get's status, for settle() to count. */
+static oc_status fetch(oc_remote *remote, const value_kind *kind,
+                       const oc_digest *key, char name[64 + 16],
+                       oc_buffer *value, oc_error *err) {
+  redis_key(kind, key, name);
+  if (marked_down(remote)) {
+    remote->delta.value[OC_STAT_REMOTE_SKIPPED]++;
+    return OC_IO_ERROR;
+  }
+  if (!connect_if_needed(remote))
+    return OC_IO_ERROR;
+  oc_status status = oc_redis_get(remote->redis, name, value, err);
+  if (status == OC_IO_ERROR)
+    fault(remote, err->message);
+  return status;
+}
+
+/* Counts the outcome of a fetch and its validation. A lookup counts a hit
+ * or a miss of its kind; a fetch made only to merge (manifests) does not. */
+static void settle(oc_remote *remote, const value_kind *kind, bool lookup,
+                   oc_status status, const char *name, size_t size,
+                   const oc_error *err) {
+  switch (status) {
+  case OC_OK:
+    remote->delta.value[kind->hits] += lookup;
+    remote->delta.value[OC_STAT_REMOTE_BYTES_DOWN] += size;
+    break;
+  case OC_IO_ERROR: /* counted by fetch */
+    break;
+  case OC_CORRUPT:
+    /* A manifest add fetches the value its lookup already found invalid:
+     * one bad value, one count. */
+    if (strcmp(remote->invalid, name) != 0)
+      remote->delta.value[OC_STAT_REMOTE_CORRUPT]++;
+    snprintf(remote->invalid, sizeof remote->invalid, "%s", name);
+    warn(remote, "remote %s %s is not a valid %s (%s); ignored", kind->what,
+         name, kind->what, err->message);
+    remote->delta.value[kind->misses] += lookup;
+    break;
+  default: /* absent, or out of memory: a miss, the remote is fine */
+    remote->delta.value[kind->misses] += lookup;
+    break;
+  }
 }
 
 oc_status oc_remote_get(oc_remote *remote, const oc_digest *key,
                         oc_buffer *entry, oc_buffer *object,
                         oc_entry_meta *meta) {
-  if (marked_down(remote)) {
-    remote->delta.value[OC_STAT_REMOTE_SKIPPED]++;
-    return OC_NOT_FOUND;
-  }
-  if (!connect_if_needed(remote))
-    return OC_NOT_FOUND;
   char name[64 + 16];
-  redis_key(key, name);
-  oc_error err;
-  oc_status status = oc_redis_get(remote->redis, name, entry, &err);
+  oc_error err = {0};
+  oc_status status = fetch(remote, &object_kind, key, name, entry, &err);
   if (status == OC_OK) {
     object->size = 0; /* replaced on a hit, unspecified on a miss */
     status = oc_entry_decode(entry->data, entry->size, key, object, meta, &err);
-    if (status == OC_OK) {
-      remote->delta.value[OC_STAT_REMOTE_HITS]++;
-      remote->delta.value[OC_STAT_REMOTE_BYTES_DOWN] += entry->size;
-      return OC_OK;
-    }
   }
-  switch (status) {
-  case OC_NOT_FOUND:
-    remote->delta.value[OC_STAT_REMOTE_MISSES]++;
-    break;
-  case OC_CORRUPT:
-    remote->delta.value[OC_STAT_REMOTE_MISSES]++;
-    remote->delta.value[OC_STAT_REMOTE_CORRUPT]++;
-    warn(remote, "remote entry %s is not a valid entry (%s); ignored", name,
-         err.message);
-    break;
-  case OC_IO_ERROR:
-    fault(remote, err.message);
-    break;
-  default: /* out of memory: a miss, the remote is fine */
-    remote->delta.value[OC_STAT_REMOTE_MISSES]++;
-    break;
-  }
+  settle(remote, &object_kind, true, status, name, entry->size, &err);
+  return status == OC_OK ? OC_OK : OC_NOT_FOUND;
+}
+
+oc_status oc_remote_get_manifest(oc_remote *remote, const oc_digest *direct_key,
+                                 bool lookup, oc_buffer *raw,
+                                 oc_manifest *out) {
+  char name[64 + 16];
+  oc_error err = {0};
+  oc_status status = fetch(remote, &manifest_kind, direct_key, name, raw, &err);
+  if (status == OC_OK)
+    status = oc_manifest_decode(raw->data, raw->size, out, &err);
+  settle(remote, &manifest_kind, lookup, status, name, raw->size, &err);
+  if (status == OC_OK || status == OC_IO_ERROR)
+    return status;
   return OC_NOT_FOUND;
 }
 
-void oc_remote_put(oc_remote *remote, const oc_digest *key, const void *entry,
-                   size_t size) {
+bool oc_remote_writable(const oc_remote *remote) {
+  return remote && !remote->read_only;
+}
+
+static void upload(oc_remote *remote, const value_kind *kind,
+                   const oc_digest *key, const void *data, size_t size) {
   if (remote->read_only)
     return;
   if (marked_down(remote)) {
@@ -238,13 +303,23 @@ void oc_remote_put(oc_remote *remote, const oc_digest *key, const void *entry,
   if (!connect_if_needed(remote))
     return;
   char name[64 + 16];
-  redis_key(key, name);
+  redis_key(kind, key, name);
   oc_error err;
-  if (oc_redis_set(remote->redis, name, entry, size, remote->expiry_ms, &err) !=
+  if (oc_redis_set(remote->redis, name, data, size, remote->expiry_ms, &err) !=
       OC_OK) {
     fault(remote, err.message);
     return;
   }
-  remote->delta.value[OC_STAT_REMOTE_WRITES]++;
+  remote->delta.value[kind->writes]++;
   remote->delta.value[OC_STAT_REMOTE_BYTES_UP] += size;
+}
+
+void oc_remote_put(oc_remote *remote, const oc_digest *key, const void *entry,
+                   size_t size) {
+  upload(remote, &object_kind, key, entry, size);
+}
+
+void oc_remote_put_manifest(oc_remote *remote, const oc_digest *direct_key,
+                            const void *data, size_t size) {
+  upload(remote, &manifest_kind, direct_key, data, size);
 }

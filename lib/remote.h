@@ -10,6 +10,7 @@
 #include "objcache/config.h"
 #include "objcache/entry.h"
 #include "objcache/hash.h"
+#include "objcache/manifest.h"
 #include "objcache/stats.h"
 
 /* After a failure the remote is left alone for this long, by every process
@@ -19,6 +20,9 @@
 #define OC_REMOTE_DOWN_FILE "remote-down"
 /* Redis keys are this prefix and the 64 hex digits of the cache key. */
 #define OC_REMOTE_KEY_PREFIX "objcache:obj:"
+/* Direct-mode manifests: this prefix and the 64 hex digits of the direct
+ * key. */
+#define OC_REMOTE_MANIFEST_PREFIX "objcache:man:"
 
 typedef struct oc_remote oc_remote;
 
@@ -43,6 +47,26 @@ oc_status oc_remote_get(oc_remote *remote, const oc_digest *key,
  * remote is down. */
 void oc_remote_put(oc_remote *remote, const oc_digest *key, const void *entry,
                    size_t size);
+
+/* Whether uploads are allowed at all (not read_only, not
+ * remote_read_only); says nothing about the remote being up. */
+bool oc_remote_writable(const oc_remote *remote);
+
+/* The manifest of direct_key, validated by oc_manifest_decode like a local
+ * one. OC_OK: *raw holds the value exactly as stored and *out its decoded
+ * form. OC_NOT_FOUND: absent, or invalid (counted in remote_corrupt and
+ * reported, never decoded into *out). OC_IO_ERROR: the remote is down
+ * (counted in remote_skipped) or just failed (counted, marked down): there
+ * is no point in uploading now. A lookup counts
+ * remote_manifest_hits/misses; a fetch for a merge (lookup false) counts
+ * only bytes, invalid values and faults. */
+oc_status oc_remote_get_manifest(oc_remote *remote, const oc_digest *direct_key,
+                                 bool lookup, oc_buffer *raw, oc_manifest *out);
+
+/* Uploads an encoded manifest, under the same conditions as oc_remote_put;
+ * counted in remote_manifest_writes. */
+void oc_remote_put_manifest(oc_remote *remote, const oc_digest *direct_key,
+                            const void *data, size_t size);
 
 /* A fault for the caller to show (one line, password-free), or NULL. A
  * down remote is reported by the one process that marked it down. */

@@ -45,6 +45,9 @@ static const char *const stat_names[OC_STAT_COUNT] = {
     [OC_STAT_REMOTE_WRITES] = "remote_writes",
     [OC_STAT_REMOTE_BYTES_DOWN] = "remote_bytes_down",
     [OC_STAT_REMOTE_BYTES_UP] = "remote_bytes_up",
+    [OC_STAT_REMOTE_MANIFEST_HITS] = "remote_manifest_hits",
+    [OC_STAT_REMOTE_MANIFEST_MISSES] = "remote_manifest_misses",
+    [OC_STAT_REMOTE_MANIFEST_WRITES] = "remote_manifest_writes",
 };
 
 const char *oc_stat_name(oc_stat stat) {

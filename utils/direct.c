@@ -52,6 +52,7 @@ typedef struct {
   oc_digest direct_key;
   direct_args args;
   uint64_t started_ms;
+  bool store_warned; /* the store's fault has been shown */
 } direct_ctx;
 
 static uint64_t now_ms(void) {
@@ -67,6 +68,17 @@ static void count(const oc_config *cfg, oc_stat stat, uint64_t by) {
 static void warn(const oc_config *cfg, const char *message) {
   fprintf(stderr, "objcache: warning: %s\n", message);
   count(cfg, OC_STAT_ERRORS, 1);
+}
+
+/* Shows a fault the store survived (the remote went down or held an
+ * invalid value, a remote hit could not be kept locally): one line per
+ * compile, counted in `errors` like the plugin's. */
+static void report_store(direct_ctx *ctx) {
+  const char *warning = oc_store_warning(ctx->store);
+  if (warning && !ctx->store_warned) {
+    ctx->store_warned = true;
+    warn(ctx->cfg, warning);
+  }
 }
 
 static void log_line(direct_ctx *ctx, const char *result, const char *why) {
@@ -519,6 +531,7 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
       snprintf(why, sizeof why, "%s", mismatch); /* the newest candidate */
   }
   oc_manifest_free(&manifest);
+  report_store(&ctx);
   if (rc == 1) {
     oc_store_close(ctx.store);
     oc_key_builder_free(ctx.key);
@@ -527,6 +540,7 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   count(cfg, OC_STAT_DIRECT_MISSES, 1);
   log_line(&ctx, "direct-miss", why);
   rc = compile_and_record(&ctx, path, flag, argv, add_color);
+  report_store(&ctx); /* the upload of the new candidate */
   oc_store_close(ctx.store);
   oc_key_builder_free(ctx.key);
   return rc;

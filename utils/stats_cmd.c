@@ -80,7 +80,7 @@ int tool_print_stats(const oc_config *cfg) {
 /* The remote tier's numbers, when there is a remote or was one. */
 static void show_remote(const oc_config *cfg, const uint64_t *v) {
   bool any = false;
-  for (int i = OC_STAT_REMOTE_HITS; i <= OC_STAT_REMOTE_BYTES_UP; i++)
+  for (int i = OC_STAT_REMOTE_HITS; i <= OC_STAT_REMOTE_MANIFEST_WRITES; i++)
     any |= v[i] != 0;
   if (!cfg->remote[0] && !any)
     return;
@@ -98,6 +98,12 @@ static void show_remote(const oc_config *cfg, const uint64_t *v) {
   printf("  Uploaded        %" PRIu64 " %s, %s\n", v[OC_STAT_REMOTE_WRITES],
          v[OC_STAT_REMOTE_WRITES] == 1 ? "entry" : "entries", up);
   printf("  Downloaded      %s\n", down);
+  /* Direct mode's manifests; their bytes, faults and invalid values are
+   * in the lines above. */
+  printf("  Manifests       %" PRIu64 " hits, %" PRIu64 " misses, %" PRIu64
+         " uploaded\n",
+         v[OC_STAT_REMOTE_MANIFEST_HITS], v[OC_STAT_REMOTE_MANIFEST_MISSES],
+         v[OC_STAT_REMOTE_MANIFEST_WRITES]);
 }
 
 int tool_show_stats(const oc_config *cfg) {

@@ -69,11 +69,17 @@ const char *oc_store_warning(const oc_store *store);
 void oc_store_take_stats(oc_store *store, oc_stats *into);
 /* Direct-mode manifests (manifest.h) live beside the entries, as
  * objects/<xx>/<62 hex>.m under their direct key, and count against
- * max_size like entries. */
+ * max_size like entries. With a remote they are shared the way objects
+ * are: looked up there after a local miss (validated, kept locally) and
+ * uploaded after an add. */
 
 /* Reads and validates the manifest of direct_key into *out. OC_NOT_FOUND
- * when there is none; OC_CORRUPT when it failed validation (it has been
- * removed and counted in corrupt_entries, unless read_only). No lock. */
+ * when there is none in either tier; OC_CORRUPT when the local one failed
+ * validation (it has been removed and counted in corrupt_entries, unless
+ * read_only). After a local miss (always, with remote_only) the remote is
+ * asked; a remote manifest that fails validation is a miss (counted in
+ * remote_corrupt), a valid one is copied into the local store (unless
+ * read_only or remote_only). No lock on the local hit path. */
 oc_status oc_store_get_manifest(oc_store *store, const oc_digest *direct_key,
                                 oc_manifest *out, oc_error *err);
 
@@ -82,7 +88,12 @@ oc_status oc_store_get_manifest(oc_store *store, const oc_digest *direct_key,
  * candidate (oc_manifest_add, at most OC_MANIFEST_MAX_CANDIDATES), writes a
  * temp file and renames it into place, so parallel adders lose nothing and
  * readers never see a torn manifest. A damaged manifest is replaced (and
- * counted). A no-op with read_only. */
+ * counted). Then, unless remote_read_only or the remote is down, the
+ * remote's manifest is fetched, merged with the local one and uploaded:
+ * across machines the last writer wins, so a candidate another machine
+ * uploaded between the fetch and the upload can be lost, never damaged.
+ * The status is the local store's (with remote_only, which keeps nothing
+ * locally, always OC_OK but for out of memory). A no-op with read_only. */
 oc_status oc_store_add_candidate(oc_store *store, const oc_digest *direct_key,
                                  const oc_manifest_candidate *candidate,
                                  oc_error *err);

@@ -7,8 +7,10 @@
  * a dead or hung server is one counted fault and one warning, after which
  * the others skip it until the down period is over; TCP and a database
  * number work. The server listens on its socket and on a loopback port the
- * kernel chose. Runs under ASan/UBSan with
- * the rest of the unit tests. */
+ * kernel chose. Direct-mode manifests travel the same way: shared,
+ * validated, backfilled, merged on upload, refused when invalid, never
+ * uploaded by read_only. Runs under ASan/UBSan with the rest of the unit
+ * tests. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,6 +77,18 @@ static int free_port(void) {
   return port;
 }
 
+/* Whether the server accepts connections on its socket. The socket file
+ * appears at bind(), before listen(): a connect in between is refused. */
+static bool accepting(void) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket_path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0;
+  if (fd >= 0)
+    close(fd);
+  return ok;
+}
+
 static int setup(void **unused) {
   (void)unused;
   snprintf(root, sizeof root, "/tmp/oc-remote-XXXXXX");
@@ -98,8 +113,7 @@ static int setup(void **unused) {
       _exit(127);
     }
     for (int i = 0; i < 500; i++) { /* up to 5 s */
-      struct stat st;
-      if (stat(socket_path, &st) == 0)
+      if (accepting())
         return 0;
       if (waitpid(server, NULL, WNOHANG) == server)
         break;
@@ -511,6 +525,268 @@ static void password_is_used_and_never_shown(void **unused) {
   oc_buffer_free(&object);
 }
 
+/* ---- direct-mode manifests ---------------------------------------------- */
+
+/* A candidate whose result key and one file's hash are tagged by n. */
+static oc_manifest_candidate candidate_of(int n, oc_manifest_file *file) {
+  static char path[] = "/src/main.c";
+  *file = (oc_manifest_file){OC_MANIFEST_FILE_READ,      path, 10, 1, 2,
+                             oc_hash_bytes(&n, sizeof n)};
+  return (oc_manifest_candidate){.result_key = key_of(n),
+                                 .created_unix = 1700000000u + (unsigned)n,
+                                 .files = file,
+                                 .file_count = 1};
+}
+
+/* Adds candidate n under direct key `direct` through a fresh store, as the
+ * launcher does; returns the store's warning ("" for none). */
+static const char *add_candidate(const oc_config *cfg, int direct, int n) {
+  static char warning[OC_ERROR_MESSAGE_SIZE];
+  oc_store *store = open_store(cfg);
+  oc_digest key = key_of(1000 + direct);
+  oc_manifest_file file;
+  oc_manifest_candidate c = candidate_of(n, &file);
+  oc_error err;
+  assert_int_equal(oc_store_add_candidate(store, &key, &c, &err), OC_OK);
+  const char *w = oc_store_warning(store);
+  snprintf(warning, sizeof warning, "%s", w ? w : "");
+  oc_store_close(store);
+  return warning;
+}
+
+/* get_manifest through a fresh store; *results gets the candidates' result
+ * keys' tags (key_of), oldest first, and *warning any warning. */
+static oc_status get_manifest(const oc_config *cfg, int direct, int *results,
+                              size_t *count, char *warning,
+                              size_t warning_size) {
+  oc_store *store = open_store(cfg);
+  oc_digest key = key_of(1000 + direct);
+  oc_manifest m = {0};
+  oc_error err;
+  oc_status status = oc_store_get_manifest(store, &key, &m, &err);
+  *count = m.count;
+  for (size_t i = 0; i < m.count; i++) {
+    results[i] = -1;
+    for (int n = 0; n < 100; n++) {
+      oc_digest k = key_of(n);
+      if (oc_digest_equal(&k, &m.candidates[i].result_key))
+        results[i] = n;
+    }
+  }
+  oc_manifest_free(&m);
+  const char *w = oc_store_warning(store);
+  snprintf(warning, warning_size, "%s", w ? w : "");
+  oc_store_close(store);
+  return status;
+}
+
+static void manifest_redis_name(int direct, char out[80]) {
+  oc_digest key = key_of(1000 + direct);
+  char hex[OC_DIGEST_HEX_SIZE];
+  oc_digest_to_hex(&key, hex);
+  snprintf(out, 80, OC_REMOTE_MANIFEST_PREFIX "%s", hex);
+}
+
+static bool local_manifest_exists(const oc_config *cfg, int direct) {
+  oc_digest key = key_of(1000 + direct);
+  char hex[OC_DIGEST_HEX_SIZE], path[PATH_MAX + 100];
+  oc_digest_to_hex(&key, hex);
+  snprintf(path, sizeof path, "%s/objects/%.2s/%s.m", cfg->cache_dir, hex,
+           hex + 2);
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+/* a's manifest reaches b (validated, backfilled); b's add uploads the merge
+ * of both machines' candidates, so c sees both; manifest traffic has its
+ * own hit/miss/write counters and leaves the object ones alone. */
+static void manifests_are_shared_and_merged(void **unused) {
+  (void)unused;
+  if (server < 0)
+    skip();
+  oc_config a = machine("a"), b = machine("b"), c = machine("c");
+  assert_string_equal(add_candidate(&a, 1, 10), "");
+  oc_stats sa = stats_of(&a);
+  assert_int_equal(sa.value[OC_STAT_REMOTE_MANIFEST_WRITES], 1);
+  assert_int_equal(sa.value[OC_STAT_REMOTE_WRITES], 0);
+  assert_true(sa.value[OC_STAT_REMOTE_BYTES_UP] > 0);
+
+  int results[OC_MANIFEST_MAX_CANDIDATES];
+  size_t count;
+  char warning[OC_ERROR_MESSAGE_SIZE];
+  assert_false(local_manifest_exists(&b, 1));
+  assert_int_equal(
+      get_manifest(&b, 1, results, &count, warning, sizeof warning), OC_OK);
+  assert_string_equal(warning, "");
+  assert_int_equal(count, 1);
+  assert_int_equal(results[0], 10);
+  assert_true(local_manifest_exists(&b, 1)); /* backfilled */
+  oc_stats sb = stats_of(&b);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_MANIFEST_HITS], 1);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_HITS], 0);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_BYTES_DOWN],
+                   sa.value[OC_STAT_REMOTE_BYTES_UP]);
+
+  /* b adds its own candidate: the upload holds a's and b's. */
+  add_candidate(&b, 1, 11);
+  assert_int_equal(
+      get_manifest(&c, 1, results, &count, warning, sizeof warning), OC_OK);
+  assert_int_equal(count, 2);
+  assert_int_equal(results[0], 10);
+  assert_int_equal(results[1], 11);
+
+  /* a, which never saw b's candidate locally, adds another: the merge keeps
+   * b's (from the remote), then a's own two, newest last. */
+  add_candidate(&a, 1, 12);
+  oc_config d = machine("d");
+  assert_int_equal(
+      get_manifest(&d, 1, results, &count, warning, sizeof warning), OC_OK);
+  assert_int_equal(count, 3);
+  assert_int_equal(results[0], 11);
+  assert_int_equal(results[1], 10);
+  assert_int_equal(results[2], 12);
+
+  /* A direct key nobody added: a miss, counted as such. */
+  assert_int_equal(
+      get_manifest(&d, 2, results, &count, warning, sizeof warning),
+      OC_NOT_FOUND);
+  oc_stats sd = stats_of(&d);
+  assert_int_equal(sd.value[OC_STAT_REMOTE_MANIFEST_MISSES], 1);
+  assert_int_equal(sd.value[OC_STAT_REMOTE_MISSES], 0);
+
+  /* The merge is bounded: many candidates from many machines keep the
+   * newest OC_MANIFEST_MAX_CANDIDATES. */
+  for (int n = 20; n < 20 + OC_MANIFEST_MAX_CANDIDATES + 4; n++) {
+    char name[16];
+    snprintf(name, sizeof name, "m%d", n);
+    oc_config m = machine(name);
+    add_candidate(&m, 3, n);
+  }
+  assert_int_equal(
+      get_manifest(&d, 3, results, &count, warning, sizeof warning), OC_OK);
+  assert_int_equal(count, OC_MANIFEST_MAX_CANDIDATES);
+  assert_int_equal(results[0], 24);
+  assert_int_equal(results[count - 1], 20 + OC_MANIFEST_MAX_CANDIDATES + 3);
+}
+
+/* Invalid values under a manifest key are misses: counted once, reported,
+ * never served nor kept; the next add replaces them. */
+static void invalid_manifests_are_misses(void **unused) {
+  (void)unused;
+  if (server < 0)
+    skip();
+  oc_config a = machine("a"), b = machine("b");
+  assert_string_equal(add_candidate(&a, 1, 10), "");
+  oc_redis *redis = direct();
+  char name[80];
+  manifest_redis_name(1, name);
+  oc_buffer value = {0};
+  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  value.data[value.size / 2] ^= 0x01;
+  oc_buffer entry = {0};
+  oc_digest key = key_of(1001);
+  assert_int_equal(oc_entry_encode(&key, "x", 1, NULL, 1, &entry, NULL), OC_OK);
+  struct {
+    const void *data;
+    size_t size;
+    const char *why;
+  } bad[] = {{value.data, value.size, "checksum"},
+             {value.data, 20, "truncated"},
+             {entry.data, entry.size, "magic"}, /* an object entry */
+             {"hello", 5, "truncated"}};
+  int results[OC_MANIFEST_MAX_CANDIDATES];
+  size_t count;
+  char warning[OC_ERROR_MESSAGE_SIZE];
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    assert_int_equal(
+        oc_redis_set(redis, name, bad[i].data, bad[i].size, 0, NULL), OC_OK);
+    assert_int_equal(
+        get_manifest(&b, 1, results, &count, warning, sizeof warning),
+        OC_NOT_FOUND);
+    assert_int_equal(count, 0);
+    assert_contains(warning, "is not a valid manifest");
+    assert_contains(warning, bad[i].why);
+    assert_false(local_manifest_exists(&b, 1));
+  }
+  oc_stats sb = stats_of(&b);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_CORRUPT], 4);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_MANIFEST_MISSES], 4);
+  assert_int_equal(sb.value[OC_STAT_REMOTE_ERRORS], 0);
+
+  /* An add over an invalid value uploads a good manifest. */
+  oc_config c = machine("c");
+  const char *replaced = add_candidate(&c, 1, 11); /* once: a macro below */
+  assert_contains(replaced, "is not a valid manifest");
+  oc_config d = machine("d");
+  assert_int_equal(
+      get_manifest(&d, 1, results, &count, warning, sizeof warning), OC_OK);
+  assert_int_equal(count, 1);
+  assert_int_equal(results[0], 11);
+  assert_int_equal(stats_of(&c).value[OC_STAT_REMOTE_CORRUPT], 1);
+  oc_redis_close(redis);
+  oc_buffer_free(&value);
+  oc_buffer_free(&entry);
+}
+
+/* read_only and remote_read_only never upload a manifest; read_only keeps
+ * no local copy of a remote one, remote_read_only does; remote_only shares
+ * without a local file. A down remote costs the add nothing locally. */
+static void manifest_tier_settings(void **unused) {
+  (void)unused;
+  if (server < 0)
+    skip();
+  oc_redis *redis = direct();
+  char name[80];
+  manifest_redis_name(1, name);
+  oc_buffer value = {0};
+  oc_config ro = machine("ro"), rro = machine("rro");
+  ro.read_only = true;
+  rro.remote_read_only = true;
+  add_candidate(&ro, 1, 10);
+  add_candidate(&rro, 1, 10);
+  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_NOT_FOUND);
+  assert_false(local_manifest_exists(&ro, 1));
+  assert_true(local_manifest_exists(&rro, 1));
+  assert_int_equal(stats_of(&rro).value[OC_STAT_REMOTE_MANIFEST_WRITES], 0);
+
+  oc_config only = machine("only");
+  only.remote_only = true;
+  add_candidate(&only, 1, 11);
+  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  char objects[PATH_MAX + 16];
+  snprintf(objects, sizeof objects, "%s/objects", only.cache_dir);
+  struct stat st;
+  assert_int_not_equal(stat(objects, &st), 0);
+
+  int results[OC_MANIFEST_MAX_CANDIDATES];
+  size_t count;
+  char warning[OC_ERROR_MESSAGE_SIZE];
+  assert_int_equal(
+      get_manifest(&only, 1, results, &count, warning, sizeof warning), OC_OK);
+  assert_int_not_equal(stat(objects, &st), 0);
+  assert_int_equal(
+      get_manifest(&ro, 1, results, &count, warning, sizeof warning), OC_OK);
+  assert_false(local_manifest_exists(&ro, 1));
+  oc_redis_close(redis);
+  oc_buffer_free(&value);
+
+  /* A dead server: the lookup is a miss and the add works locally, one
+   * error and one warning for the down period. */
+  stop_server();
+  oc_config a = machine("a");
+  assert_int_equal(
+      get_manifest(&a, 1, results, &count, warning, sizeof warning),
+      OC_NOT_FOUND);
+  assert_contains(warning, "cannot connect to redis");
+  assert_string_equal(add_candidate(&a, 1, 12), ""); /* reported already */
+  assert_true(local_manifest_exists(&a, 1));
+  oc_stats s = stats_of(&a);
+  assert_int_equal(s.value[OC_STAT_REMOTE_ERRORS], 1);
+  assert_int_equal(s.value[OC_STAT_REMOTE_SKIPPED], 1); /* the merge fetch */
+  assert_int_equal(s.value[OC_STAT_REMOTE_MANIFEST_MISSES], 0);
+  assert_int_equal(s.value[OC_STAT_REMOTE_MANIFEST_WRITES], 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(shared_between_machines, setup, teardown),
@@ -524,6 +800,11 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(expiry_is_a_ttl, setup, teardown),
       cmocka_unit_test_setup_teardown(tcp_and_database, setup, teardown),
+      cmocka_unit_test_setup_teardown(manifests_are_shared_and_merged, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(invalid_manifests_are_misses, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(manifest_tier_settings, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,12 +34,13 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM HUP
 
+# The socket file appears at bind(), before listen(): wait for an answer.
 for _ in $(seq 500); do # up to 5 s
-  [[ -S $sock ]] && break
+  [[ -S $sock ]] && redis-cli -s "$sock" PING > /dev/null 2>&1 && break
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.01
 done
-if [[ ! -S $sock ]]; then
+if ! redis-cli -s "$sock" PING > /dev/null 2>&1; then
   echo "with-redis.sh: redis-server did not start:" >&2
   cat "$dir/redis.log" >&2
   exit 1
