@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check.sh BUILD ASAN_BUILD - the whole test suite: unit tests (normal and
 # ASan/UBSan builds of lib/), a short libFuzzer run of the entry decoder and
-# the lit tests of the plugin and the tool.
+# the lit tests of the plugin and the tool, and a real project (Lua, from
+# its Debian source) built plain and through objcache, object by object.
 # Ends with one summary line "check: N passed, N failed".
 set -uo pipefail
 build=${1:-build}
@@ -60,6 +61,15 @@ fi
 echo "== lit tests"
 "$tools/lit" -sv -j "$jobs" "$build/test/lit" | tee "$logs/lit"
 count "$logs/lit"
+
+echo "== real project: lua5.4 plain vs objcache (utils/bench/check.sh)"
+utils/bench/check.sh "$build" 2>&1 | tee "$logs/bench"
+p=$(grep -c '^PASS: ' "$logs/bench")
+f=$(grep -c '^FAIL: ' "$logs/bench")
+# A run that died before its summary (no network, a build error) fails.
+grep -q '^bench-check: ' "$logs/bench" || f=$((f + 1))
+passed=$((passed + p))
+failed=$((failed + f))
 
 echo "check: $passed passed, $failed failed"
 [[ $failed -eq 0 && $passed -gt 0 ]]
