@@ -5,6 +5,7 @@
 #include "objcache/config.h"
 
 #include "fsutil.h"
+#include "objcache/remote_url.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -22,9 +23,21 @@
 #define DEFAULT_COMPRESSION_LEVEL 1
 #define MIN_COMPRESSION_LEVEL (-5)
 #define MAX_COMPRESSION_LEVEL 19
+#define DEFAULT_REMOTE_CONNECT_TIMEOUT_MS 100
+#define DEFAULT_REMOTE_TIMEOUT_MS 1000
+#define MS_PER_DAY ((uint64_t)24 * 3600 * 1000)
 
-typedef enum value_type { T_DIR, T_BOOL, T_SIZE, T_LEVEL, T_UMASK, T_PATH,
-                          T_STRING } value_type;
+typedef enum value_type {
+  T_DIR,
+  T_BOOL,
+  T_SIZE,
+  T_LEVEL,
+  T_UMASK,
+  T_PATH,
+  T_URL,
+  T_TIMEOUT,
+  T_EXPIRY
+} value_type;
 
 static const struct {
   const char *name;
@@ -40,9 +53,18 @@ static const struct {
     [OC_CONFIG_DEBUG] = {"debug", "OBJCACHE_DEBUG", T_BOOL},
     [OC_CONFIG_LOGFILE] = {"logfile", "OBJCACHE_LOGFILE", T_PATH},
     [OC_CONFIG_DIRECT] = {"direct", "OBJCACHE_DIRECT", T_BOOL},
-    [OC_CONFIG_REMOTE] = {"remote", "OBJCACHE_REMOTE", T_STRING},
+    [OC_CONFIG_REMOTE] = {"remote", "OBJCACHE_REMOTE", T_URL},
     [OC_CONFIG_READ_ONLY] = {"read_only", "OBJCACHE_READ_ONLY", T_BOOL},
     [OC_CONFIG_REMOTE_ONLY] = {"remote_only", "OBJCACHE_REMOTE_ONLY", T_BOOL},
+    [OC_CONFIG_REMOTE_CONNECT_TIMEOUT] = {"remote_connect_timeout",
+                                          "OBJCACHE_REMOTE_CONNECT_TIMEOUT",
+                                          T_TIMEOUT},
+    [OC_CONFIG_REMOTE_TIMEOUT] = {"remote_timeout", "OBJCACHE_REMOTE_TIMEOUT",
+                                  T_TIMEOUT},
+    [OC_CONFIG_REMOTE_EXPIRY] = {"remote_expiry", "OBJCACHE_REMOTE_EXPIRY",
+                                 T_EXPIRY},
+    [OC_CONFIG_REMOTE_READ_ONLY] = {"remote_read_only",
+                                    "OBJCACHE_REMOTE_READ_ONLY", T_BOOL},
 };
 
 const char *oc_config_key_name(oc_config_key key) {
@@ -71,9 +93,36 @@ static const char *expected_text(value_type type) {
   case T_UMASK: return "expected an octal umask from 000 to 777, such as 022";
   case T_DIR: return "expected a directory path shorter than PATH_MAX";
   case T_PATH: return "expected a path shorter than PATH_MAX";
-  case T_STRING: return "expected a URL of at most 1023 bytes";
+  case T_URL:
+    return "expected " OC_REMOTE_URL_FORMS " (at most 1023 bytes), or "
+           "nothing for no remote";
+  case T_TIMEOUT:
+    return "expected a duration from 1ms to 60s, such as 100ms or 2s";
+  case T_EXPIRY:
+    return "expected 0 (never) or a duration from 1s to 3650d, such as 12h "
+           "or 7d";
   }
   return "";
+}
+
+/* The value as a message may quote it: a URL without its password. */
+static const char *shown_value(oc_config_key key, const char *value, char *buf,
+                               size_t size) {
+  if (keys[key].type != T_URL)
+    return value;
+  oc_remote_url_redact(value, buf, size);
+  return buf;
+}
+
+/* Why a value was refused: the URL parser says which part is wrong; other
+ * keys list what they accept. */
+static const char *why_bad(oc_config_key key, const char *value,
+                           oc_error *scratch) {
+  oc_remote_url url;
+  if (keys[key].type == T_URL && strlen(value) < sizeof url.password * 2 &&
+      oc_remote_url_parse(value, &url, scratch) == OC_BAD_CONFIG)
+    return scratch->message;
+  return expected_text(keys[key].type);
 }
 
 /* ---- value parsers ------------------------------------------------------ */
@@ -163,6 +212,37 @@ bool oc_parse_size(const char *text, uint64_t *bytes) {
   return true;
 }
 
+/* "250ms", "2s", "5m", "12h", "7d" into milliseconds; a bare "0" is 0. */
+static bool parse_duration(const char *text, uint64_t *ms) {
+  if (strcmp(text, "0") == 0) {
+    *ms = 0;
+    return true;
+  }
+  uint64_t n = 0;
+  const char *p = text;
+  if (!isdigit((unsigned char)*p))
+    return false;
+  while (isdigit((unsigned char)*p)) {
+    if (n > 100000000000ULL)
+      return false;
+    n = n * 10 + (uint64_t)(*p++ - '0');
+  }
+  static const struct {
+    const char *unit;
+    uint64_t ms;
+  } units[] = {{"ms", 1},
+               {"s", 1000},
+               {"m", 60000},
+               {"h", 3600 * 1000},
+               {"d", MS_PER_DAY}};
+  for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+    if (strcmp(p, units[i].unit) == 0) {
+      *ms = n * units[i].ms;
+      return true;
+    }
+  return false;
+}
+
 static bool parse_int(const char *text, long min, long max, int base,
                       long *out) {
   if (!*text || isspace((unsigned char)*text))
@@ -179,6 +259,7 @@ static bool parse_int(const char *text, long min, long max, int base,
 /* Stores a parsed value into cfg; false (cfg unchanged) on a bad value. */
 static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
   long n;
+  uint64_t ms;
   size_t len = strlen(value);
   switch (keys[key].type) {
   case T_BOOL: {
@@ -191,6 +272,9 @@ static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
     case OC_CONFIG_DIRECT: cfg->direct = b; break;
     case OC_CONFIG_READ_ONLY: cfg->read_only = b; break;
     case OC_CONFIG_REMOTE_ONLY: cfg->remote_only = b; break;
+    case OC_CONFIG_REMOTE_READ_ONLY:
+      cfg->remote_read_only = b;
+      break;
     default: return false;
     }
     return true;
@@ -214,10 +298,29 @@ static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
       return false;
     memcpy(cfg->logfile, value, len + 1);
     return true;
-  case T_STRING:
+  case T_URL: {
+    oc_remote_url url;
     if (len >= sizeof cfg->remote)
       return false;
+    oc_status status = oc_remote_url_parse(value, &url, NULL);
+    if (status != OC_OK && status != OC_NOT_FOUND)
+      return false;
     memcpy(cfg->remote, value, len + 1);
+    return true;
+  }
+  case T_TIMEOUT:
+    if (!parse_duration(value, &ms) || ms < 1 || ms > 60000)
+      return false;
+    if (key == OC_CONFIG_REMOTE_CONNECT_TIMEOUT)
+      cfg->remote_connect_timeout_ms = (uint32_t)ms;
+    else
+      cfg->remote_timeout_ms = (uint32_t)ms;
+    return true;
+  case T_EXPIRY:
+    if (!parse_duration(value, &ms) || (ms != 0 && ms < 1000) ||
+        ms > 3650 * MS_PER_DAY)
+      return false;
+    cfg->remote_expiry_ms = ms;
     return true;
   case T_DIR:
     if (len == 0 || len >= sizeof cfg->cache_dir)
@@ -240,6 +343,9 @@ static void set_defaults(oc_config *cfg) {
   cfg->direct = true;
   cfg->read_only = false;
   cfg->remote_only = false;
+  cfg->remote_connect_timeout_ms = DEFAULT_REMOTE_CONNECT_TIMEOUT_MS;
+  cfg->remote_timeout_ms = DEFAULT_REMOTE_TIMEOUT_MS;
+  cfg->remote_expiry_ms = 0;
   for (int i = 0; i < OC_CONFIG_KEY_COUNT; i++)
     cfg->source[i] = OC_SOURCE_DEFAULT;
 }
@@ -343,7 +449,9 @@ static void conf_path(const oc_config *cfg, char *out, size_t size) {
 
 static const char *known_keys_text(void) {
   return "known keys: disable, max_size, compression_level, umask, debug, "
-         "logfile, direct, remote, read_only, remote_only";
+         "logfile, direct, remote, read_only, remote_only, "
+         "remote_connect_timeout, remote_timeout, remote_expiry, "
+         "remote_read_only";
 }
 
 static oc_status load_file(oc_config *cfg, oc_error *err) {
@@ -404,8 +512,11 @@ static oc_status load_file(oc_config *cfg, oc_error *err) {
       continue;
     }
     if (!apply_value(cfg, (oc_config_key)k, value)) {
+      char buf[256];
+      oc_error why;
       oc_fail(&fresh, OC_BAD_CONFIG, "%s line %u: %s = \"%.200s\": %s", path,
-              lineno, key, value, expected_text(keys[k].type));
+              lineno, key, shown_value(k, value, buf, sizeof buf),
+              why_bad(k, value, &why));
       status = keep_first(status, err, &fresh);
       continue;
     }
@@ -432,12 +543,14 @@ static oc_status load_env(oc_config *cfg, oc_error *err) {
       continue;
     /* An empty variable means "not set" except for the free-form strings,
      * where OBJCACHE_LOGFILE= or OBJCACHE_REMOTE= switch the feature off. */
-    if (!*value && keys[k].type != T_PATH && keys[k].type != T_STRING)
+    if (!*value && keys[k].type != T_PATH && keys[k].type != T_URL)
       continue;
     if (!apply_value(cfg, (oc_config_key)k, value)) {
       oc_error fresh;
-      oc_fail(&fresh, OC_BAD_CONFIG, "%s=\"%.200s\": %s", keys[k].env, value,
-              expected_text(keys[k].type));
+      char buf[256];
+      oc_error why;
+      oc_fail(&fresh, OC_BAD_CONFIG, "%s=\"%.200s\": %s", keys[k].env,
+              shown_value(k, value, buf, sizeof buf), why_bad(k, value, &why));
       status = keep_first(status, err, &fresh);
       continue;
     }
@@ -479,6 +592,21 @@ static void format_size(uint64_t bytes, char *out, size_t out_size) {
   snprintf(out, out_size, "%.1f %s", v, units[u]);
 }
 
+/* In the largest unit that shows it exactly: 100ms, 2s, 7d. */
+static void format_duration(uint64_t ms, char *out, size_t out_size) {
+  static const struct {
+    const char *unit;
+    uint64_t ms;
+  } units[] = {
+      {"d", MS_PER_DAY}, {"h", 3600 * 1000}, {"m", 60000}, {"s", 1000}};
+  for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+    if (ms >= units[i].ms && ms % units[i].ms == 0) {
+      snprintf(out, out_size, "%" PRIu64 "%s", ms / units[i].ms, units[i].unit);
+      return;
+    }
+  snprintf(out, out_size, "%" PRIu64 "ms", ms);
+}
+
 void oc_config_format_value(const oc_config *cfg, oc_config_key key,
                             char *out, size_t out_size) {
   if (!out || out_size == 0)
@@ -505,12 +633,29 @@ void oc_config_format_value(const oc_config *cfg, oc_config_key key,
   case OC_CONFIG_DIRECT:
     snprintf(out, out_size, "%s", cfg->direct ? "true" : "false");
     return;
-  case OC_CONFIG_REMOTE: snprintf(out, out_size, "%s", cfg->remote); return;
+  case OC_CONFIG_REMOTE:
+    oc_remote_url_redact(cfg->remote, out, out_size);
+    return;
   case OC_CONFIG_READ_ONLY:
     snprintf(out, out_size, "%s", cfg->read_only ? "true" : "false");
     return;
   case OC_CONFIG_REMOTE_ONLY:
     snprintf(out, out_size, "%s", cfg->remote_only ? "true" : "false");
+    return;
+  case OC_CONFIG_REMOTE_CONNECT_TIMEOUT:
+    format_duration(cfg->remote_connect_timeout_ms, out, out_size);
+    return;
+  case OC_CONFIG_REMOTE_TIMEOUT:
+    format_duration(cfg->remote_timeout_ms, out, out_size);
+    return;
+  case OC_CONFIG_REMOTE_EXPIRY:
+    if (cfg->remote_expiry_ms == 0)
+      snprintf(out, out_size, "0 (never)");
+    else
+      format_duration(cfg->remote_expiry_ms, out, out_size);
+    return;
+  case OC_CONFIG_REMOTE_READ_ONLY:
+    snprintf(out, out_size, "%s", cfg->remote_read_only ? "true" : "false");
     return;
   case OC_CONFIG_KEY_COUNT: break;
   }
@@ -547,8 +692,11 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
   char *v = trim(trimmed_copy);
   oc_config scratch = *cfg;
   if (strpbrk(v, "\n\r") || !apply_value(&scratch, key, v)) {
-    oc_status s = oc_fail(err, OC_BAD_CONFIG, "%s = \"%.200s\": %s",
-                          keys[key].name, value, expected_text(keys[key].type));
+    char buf[256];
+    oc_error why;
+    oc_status s = oc_fail(
+        err, OC_BAD_CONFIG, "%s = \"%.200s\": %s", keys[key].name,
+        shown_value(key, value, buf, sizeof buf), why_bad(key, v, &why));
     free(trimmed_copy);
     return s;
   }

@@ -41,7 +41,7 @@ typedef struct scan_result {
 } scan_result;
 
 typedef struct candidate {
-  char name[63];
+  char name[OC_STORE_ENTRY_NAME_MAX];
   int64_t mtime_ns;
   uint64_t bytes;
 } candidate;
@@ -55,14 +55,19 @@ static uint64_t shard_share(const oc_store *store) {
   return share ? share : 1;
 }
 
+/* An object entry (62 hex digits) or a direct-mode manifest (the same
+ * with OC_STORE_MANIFEST_SUFFIX): both count against max_size and age out
+ * the same way. */
 static bool is_entry_name(const char *name) {
   size_t i = 0;
   for (; name[i]; i++) {
     char c = name[i];
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-      return false;
+      break;
   }
-  return i == 2 * OC_DIGEST_SIZE - 2;
+  if (i != 2 * OC_DIGEST_SIZE - 2)
+    return false;
+  return name[i] == '\0' || strcmp(name + i, OC_STORE_MANIFEST_SUFFIX) == 0;
 }
 
 static int by_mtime(const void *a, const void *b) {
@@ -128,7 +133,7 @@ static oc_status scan_shard(const oc_store *store, int dirfd,
       capacity = grow;
     }
     candidate *c = &list[count++];
-    memcpy(c->name, name, sizeof c->name);
+    snprintf(c->name, sizeof c->name, "%s", name);
     c->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     c->bytes = disk_size((uint64_t)st.st_size);
     result->bytes += c->bytes;

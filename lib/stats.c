@@ -36,6 +36,18 @@ static const char *const stat_names[OC_STAT_COUNT] = {
     [OC_STAT_CORRUPT_ENTRIES] = "corrupt_entries",
     [OC_STAT_EVICTIONS] = "evictions",
     [OC_STAT_TIME_SAVED_MS] = "time_saved_ms",
+    [OC_STAT_DIRECT_MISSES] = "direct_misses",
+    [OC_STAT_REMOTE_HITS] = "remote_hits",
+    [OC_STAT_REMOTE_MISSES] = "remote_misses",
+    [OC_STAT_REMOTE_CORRUPT] = "remote_corrupt",
+    [OC_STAT_REMOTE_ERRORS] = "remote_errors",
+    [OC_STAT_REMOTE_SKIPPED] = "remote_skipped",
+    [OC_STAT_REMOTE_WRITES] = "remote_writes",
+    [OC_STAT_REMOTE_BYTES_DOWN] = "remote_bytes_down",
+    [OC_STAT_REMOTE_BYTES_UP] = "remote_bytes_up",
+    [OC_STAT_REMOTE_MANIFEST_HITS] = "remote_manifest_hits",
+    [OC_STAT_REMOTE_MANIFEST_MISSES] = "remote_manifest_misses",
+    [OC_STAT_REMOTE_MANIFEST_WRITES] = "remote_manifest_writes",
 };
 
 const char *oc_stat_name(oc_stat stat) {

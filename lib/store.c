@@ -1,7 +1,10 @@
-/* store.c - the local object store of store.h: one file per entry under
+/* store.c - the object store of store.h: one file per entry under
  * <cache_dir>/objects/<2 hex>/<62 hex>, written through a temp file and
  * rename(2), read without any lock; a damaged entry is removed and counted.
- * Size control (per-shard LRU eviction) lives in eviction.c. */
+ * Size control (per-shard LRU eviction) lives in eviction.c. With a remote
+ * configured, the store is two tiers: a local miss asks the remote (remote.c)
+ * and a remote hit is written back locally byte for byte; a put goes to
+ * both. remote_only skips the local tier. */
 #include "objcache/store.h"
 
 #include "fsutil.h"
@@ -42,12 +45,18 @@ oc_status oc_store_open(const oc_config *cfg, oc_store **out, oc_error *err) {
   store->compression_level = cfg->compression_level;
   store->mask = cfg->umask >= 0 ? (cfg->umask & 0777) : -1;
   store->read_only = cfg->read_only;
+  oc_status remote_status = oc_remote_open(cfg, &store->remote, err);
+  if (remote_status != OC_OK) {
+    free(store);
+    return remote_status;
+  }
+  store->remote_only = store->remote && cfg->remote_only;
 
-  if (store->read_only) {
+  if (store->read_only || store->remote_only) {
     /* Create nothing; a missing cache is just an empty one. */
     struct stat st;
     if (stat(store->cache_dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-      free(store);
+      oc_store_close(store);
       return oc_fail(err, OC_IO_ERROR,
                      "cache directory %s exists and is not a directory",
                      cfg->cache_dir);
@@ -55,7 +64,7 @@ oc_status oc_store_open(const oc_config *cfg, oc_store **out, oc_error *err) {
   } else {
     oc_status status = oc_fs_mkdirs(store->objects, store->mask, err);
     if (status != OC_OK) {
-      free(store);
+      oc_store_close(store);
       return status;
     }
   }
@@ -63,7 +72,24 @@ oc_status oc_store_open(const oc_config *cfg, oc_store **out, oc_error *err) {
   return OC_OK;
 }
 
-void oc_store_close(oc_store *store) { free(store); }
+void oc_store_close(oc_store *store) {
+  if (!store)
+    return;
+  oc_remote_close(store->remote);
+  free(store);
+}
+
+void oc_store_take_stats(oc_store *store, oc_stats *into) {
+  if (store && into)
+    oc_remote_take_stats(store->remote, into);
+}
+
+const char *oc_store_warning(const oc_store *store) {
+  if (!store)
+    return NULL;
+  const char *remote = oc_remote_warning(store->remote);
+  return remote ? remote : store->warning[0] ? store->warning : NULL;
+}
 
 /* Opens objects/<xx> without following a symlink planted in its place.
  * With `create`, makes it (and its parents) when missing. */
@@ -122,10 +148,12 @@ static void discard_corrupt(oc_store *store, int dirfd, const char *name,
     (void)oc_stats_bump(store->cache_dir, OC_STAT_CORRUPT_ENTRIES, 1, NULL);
 }
 
-oc_status oc_store_get(oc_store *store, const oc_digest *key,
-                       oc_buffer *object, oc_entry_meta *meta, oc_error *err) {
-  if (!store || !key || !object)
-    return oc_fail(err, OC_INVALID, "oc_store_get: NULL argument");
+static oc_status write_entry(oc_store *store, const oc_digest *key,
+                             const oc_buffer *encoded, oc_error *err);
+
+static oc_status local_get(oc_store *store, const oc_digest *key,
+                           oc_buffer *object, oc_entry_meta *meta,
+                           oc_error *err) {
   unsigned shard;
   char name[63];
   split_key(key, &shard, name);
@@ -176,28 +204,62 @@ oc_status oc_store_get(oc_store *store, const oc_digest *key,
   return status;
 }
 
+oc_status oc_store_get(oc_store *store, const oc_digest *key, oc_buffer *object,
+                       oc_entry_meta *meta, oc_error *err) {
+  if (!store || !key || !object)
+    return oc_fail(err, OC_INVALID, "oc_store_get: NULL argument");
+  if (!store->remote_only) {
+    oc_status status = local_get(store, key, object, meta, err);
+    /* A corrupt local entry is reported as such; the compile that follows
+     * replaces it in both tiers. */
+    if (status != OC_NOT_FOUND || !store->remote)
+      return status;
+  }
+  oc_buffer entry = {0};
+  oc_status status = oc_remote_get(store->remote, key, &entry, object, meta);
+  if (status == OC_OK && !store->remote_only && !store->read_only) {
+    /* Backfill: the next lookup of this key stays local. A failure here
+     * costs only that, the object is served all the same. */
+    oc_error detail;
+    if (write_entry(store, key, &entry, &detail) != OC_OK)
+      snprintf(store->warning, sizeof store->warning,
+               "cannot keep a local copy of a remote hit: %s", detail.message);
+  }
+  oc_buffer_free(&entry);
+  return status;
+}
+
 oc_status oc_store_put(oc_store *store, const oc_digest *key,
                        const void *object, size_t size,
                        const oc_entry_meta *meta, oc_error *err) {
   if (!store || !key || (!object && size > 0))
     return oc_fail(err, OC_INVALID, "oc_store_put: NULL argument");
   if (store->read_only)
-    return OC_OK; /* read_only: serve hits, never add */
+    return OC_OK; /* read_only: serve hits, never add, in either tier */
   oc_buffer encoded = {0};
   oc_status status = oc_entry_encode(key, object, size, meta,
                                      store->compression_level, &encoded, err);
-  if (status != OC_OK) {
-    oc_buffer_free(&encoded);
-    return status;
-  }
+  bool encoded_ok = status == OC_OK;
+  if (encoded_ok && !store->remote_only)
+    status = write_entry(store, key, &encoded, err);
+  /* Upload even when the local write failed (full disk): others benefit. */
+  if (encoded_ok && store->remote)
+    oc_remote_put(store->remote, key, encoded.data, encoded.size);
+  oc_buffer_free(&encoded);
+  return status;
+}
+
+/* Writes encoded entry bytes as the local entry of key: temp file, rename,
+ * then size control. */
+static oc_status write_entry(oc_store *store, const oc_digest *key,
+                             const oc_buffer *encoded, oc_error *err) {
   unsigned shard;
   char name[63];
   split_key(key, &shard, name);
+  oc_status status = OC_OK;
   int dirfd = oc_store_open_shard(store, shard, true, err, &status);
-  if (dirfd < 0) {
-    oc_buffer_free(&encoded);
+  if (dirfd < 0)
     return status;
-  }
 
   char tmp[64];
   int fd = -1;
@@ -211,18 +273,16 @@ oc_status oc_store_put(oc_store *store, const oc_digest *key,
   if (fd < 0) {
     int e = errno;
     close(dirfd);
-    oc_buffer_free(&encoded);
     return oc_fail(err, oc_fs_errno_status(e), "cannot create %s/%02x/%s: %s",
                    store->objects, shard, tmp, strerror(e));
   }
   oc_fs_apply_mask(fd, 0666, store->mask);
-  int e = oc_fs_write_all(fd, encoded.data, encoded.size);
+  int e = oc_fs_write_all(fd, encoded->data, encoded->size);
   if (close(fd) != 0 && e == 0)
     e = errno;
   if (e == 0 && renameat(dirfd, tmp, dirfd, name) != 0)
     e = errno;
-  size_t written = encoded.size;
-  oc_buffer_free(&encoded);
+  size_t written = encoded->size;
   if (e != 0) {
     unlinkat(dirfd, tmp, 0);
     close(dirfd);

@@ -5,6 +5,8 @@
 
 #include "objcache/store.h"
 
+#include "remote.h"
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,6 +19,9 @@ struct oc_store {
   int compression_level;
   int mask;               /* umask for what the store creates, -1: process's */
   bool read_only;
+  oc_remote *remote; /* NULL: no remote tier */
+  bool remote_only;  /* with a remote: no local copies at all */
+  char warning[OC_ERROR_MESSAGE_SIZE]; /* a survived fault, for the caller */
 };
 
 /* Room needed after `objects` for "/xx/<62 hex>" or a temp-file name. */
@@ -27,6 +32,10 @@ struct oc_store {
 #define OC_STORE_SHARDS 256
 /* Temp files older than this belong to a crashed writer. */
 #define OC_STORE_TEMP_MAX_AGE_SECONDS 3600
+/* A direct-mode manifest is objects/<xx>/<62 hex> plus this suffix. */
+#define OC_STORE_MANIFEST_SUFFIX ".m"
+/* Room for an entry or manifest name and its NUL. */
+#define OC_STORE_ENTRY_NAME_MAX 66
 /* Name of the per-shard size counter (also the shard's lock file). */
 #define OC_STORE_SIZE_FILE ".size"
 

@@ -23,7 +23,8 @@ bool runCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
   // The same passes, in the same order, as clang's RunCodegenPipeline; only
   // the stream differs. Split DWARF is uncacheable, so there is no .dwo.
   legacy::PassManager CodeGenPasses;
-  CodeGenPasses.add(createTargetTransformInfoWrapperPass(TM.getTargetIRAnalysis()));
+  CodeGenPasses.add(
+      createTargetTransformInfoWrapperPass(TM.getTargetIRAnalysis()));
   std::unique_ptr<TargetLibraryInfoImpl> TLII(
       driver::createTLII(M.getTargetTriple(), CodeGenOpts.getVecLib()));
   CodeGenPasses.add(new TargetLibraryInfoWrapperPass(*TLII));

@@ -59,13 +59,33 @@ static const char *outcomeName(Outcome Result) {
   }
 }
 
+void CompileState::recordForDirectMode() {
+  // Only a result that is in the store, from a compile that printed nothing
+  // of objcache's own: the launcher replays this compile's stderr on every
+  // direct hit.
+  if (!Direct || !CI || KeyHex.empty() || Warned || Faults ||
+      (Result != Outcome::Hit && Result != Outcome::Miss) ||
+      Direct->readsClock())
+    return;
+  std::string Error;
+  if (!Direct->write(*CI, KeyHex, NamedFiles, Error) &&
+      Error.find("newline") == std::string::npos)
+    llvm::errs() << "objcache: warning: cannot record the files read for "
+                    "direct mode: "
+                 << Error << "\n";
+}
+
 void CompileState::finish() {
   oc_buffer_free(&CachedObject);
   if (Result == Outcome::Pending || Result == Outcome::Lookup ||
-      Result == Outcome::Disabled || !ConfigLoaded)
+      Result == Outcome::Disabled || !ConfigLoaded) {
+    // No outcome to count, but the remote traffic happened.
+    if (ConfigLoaded)
+      (void)oc_stats_add(Config.cache_dir, &StoreStats, nullptr);
     return;
+  }
 
-  oc_stats Delta{};
+  oc_stats Delta = StoreStats;
   switch (Result) {
   case Outcome::Hit:
     Delta.value[OC_STAT_HITS] = 1;
@@ -83,6 +103,7 @@ void CompileState::finish() {
     break;
   }
   Delta.value[OC_STAT_ERRORS] += Faults;
+  recordForDirectMode();
   oc_error Err{};
   // After a reported fault the stats are likely unwritable too: one warning
   // line per compile is enough.
@@ -97,8 +118,7 @@ void CompileState::finish() {
     if (oc_log_compile(&Config, SourcePath.c_str(),
                        KeyHex.empty() ? "-" : KeyHex.c_str(),
                        outcomeName(Result), Reason.c_str(),
-                       static_cast<uint64_t>(Elapsed.count()),
-                       &Err) != OC_OK)
+                       static_cast<uint64_t>(Elapsed.count()), &Err) != OC_OK)
       llvm::errs() << "objcache: warning: cannot write log: " << Err.message
                    << "\n";
   }

@@ -18,8 +18,11 @@ extern "C" {
 #include "objcache/stats.h"
 }
 
+#include "DirectRecord.h"
+
 #include "llvm/ADT/SmallVector.h"
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,9 +58,15 @@ struct CompileState {
   bool StartSeen = false;        // the pipeline-start pass ran
   bool CodeGenSeen = false;      // the pre-codegen callback ran
   bool Warned = false;           // a warning line was printed already
-  unsigned Faults = 0;           // faults survived (corrupt entry), counted as errors
+  unsigned Faults = 0;           // faults survived, counted in errors
+  oc_stats StoreStats{};         // the store's own counts (remote traffic)
   std::chrono::steady_clock::time_point PipelineStart;
   std::chrono::steady_clock::time_point CompileStart;
+
+  // Direct mode: set when the launcher asked for a record of the files the
+  // front end read; NamedFiles are the files option values name.
+  std::unique_ptr<DirectRecorder> Direct;
+  std::vector<std::string> NamedFiles;
 
   ~CompileState();
 
@@ -69,6 +78,8 @@ struct CompileState {
   void noteFault(const std::string &Message);
   // Adds the outcome to the stats and the log; called once, at the end.
   void finish();
+  // Writes the direct-mode record when the launcher asked for one.
+  void recordForDirectMode();
 };
 
 // The state of the compilation running on this thread, or null.

@@ -31,6 +31,8 @@ extern "C" {
 #include "clang/Lex/HeaderSearchOptions.h"
 #include "clang/Lex/PreprocessorOptions.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/Instructions.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Plugins/PassPlugin.h"
@@ -192,8 +194,8 @@ std::vector<std::string> canonicalInvocation(clang::CompilerInstance &CI) {
   FE.OutputFile.clear();
   // The input's name and contents are in the IR (source_filename, code).
   for (clang::FrontendInputFile &Input : FE.Inputs)
-    Input = clang::FrontendInputFile("<input>", Input.getKind(),
-                                     Input.isSystem());
+    Input =
+        clang::FrontendInputFile("<input>", Input.getKind(), Input.isSystem());
   // Plugins are identified by content in the "plugin" factor, not by path;
   // their arguments (PluginArgs) stay in.
   FE.Plugins.clear();
@@ -224,8 +226,6 @@ bool dumpChangedOptions(std::vector<std::pair<std::string, std::string>> &Out,
     Options.push_back({Entry.first, O});
     Width = std::max(Width, O->getOptionWidth());
   }
-  std::sort(Options.begin(), Options.end(),
-            [](const auto &A, const auto &B) { return A.first < B.first; });
 
   int Mem = memfd_create("objcache-llvm-options", MFD_CLOEXEC);
   if (Mem < 0) {
@@ -236,8 +236,8 @@ bool dumpChangedOptions(std::vector<std::pair<std::string, std::string>> &Out,
   outs().flush();
   int Saved = dup(STDOUT_FILENO);
   if (dup2(Mem, STDOUT_FILENO) < 0) {
-    Error = std::string("cannot capture LLVM options: dup2: ") +
-            strerror(errno);
+    Error =
+        std::string("cannot capture LLVM options: dup2: ") + strerror(errno);
     close(Mem);
     if (Saved >= 0)
       close(Saved);
@@ -271,17 +271,20 @@ bool dumpChangedOptions(std::vector<std::pair<std::string, std::string>> &Out,
   StringRef(Text).split(Chunks, '\x01', -1, /*KeepEmpty=*/false);
   for (StringRef Chunk : Chunks) {
     auto [Name, Printed] = Chunk.split('\n');
-    Printed = Printed.trim();
-    if (Printed.empty())
+    if (Printed.empty() || (Printed = Printed.trim()).empty())
       continue; // at its default
     // "-name   = value (default: other)": keep the value alone.
     size_t Eq = Printed.find("= ");
-    StringRef Value = Eq == StringRef::npos ? Printed : Printed.drop_front(Eq + 2);
+    StringRef Value =
+        Eq == StringRef::npos ? Printed : Printed.drop_front(Eq + 2);
     size_t Default = Value.rfind(" (default: ");
     if (Default != StringRef::npos)
       Value = Value.take_front(Default);
     Out.push_back({Name.str(), Value.trim().str()});
   }
+  // Sorted here rather than before printing: a few hundred options print a
+  // value, out of thousands registered.
+  std::sort(Out.begin(), Out.end());
   return true;
 }
 
@@ -294,7 +297,8 @@ void addTarget(oc_key_builder *Key, const CompileState &State,
   add(Key, F, "cpu", TM.getTargetCPU());
   add(Key, F, "features", TM.getTargetFeatureString());
   oc_key_add_u64(Key, F, "relocation-model", TM.getRelocationModel());
-  oc_key_add_u64(Key, F, "code-model", static_cast<unsigned>(TM.getCodeModel()));
+  oc_key_add_u64(Key, F, "code-model",
+                 static_cast<unsigned>(TM.getCodeModel()));
   oc_key_add_u64(Key, F, "codegen-opt-level",
                  static_cast<unsigned>(TM.getOptLevel()));
   oc_key_add_u64(Key, F, "file-type",
@@ -396,8 +400,11 @@ void addTarget(oc_key_builder *Key, const CompileState &State,
   // CodeView writer (LF_BUILDINFO), so it can change only COFF objects.
   if (TM.getTargetTriple().isOSBinFormatCOFF())
     add(Key, F, "MCOptions.CommandlineArgs", O.MCOptions.CommandlineArgs);
-  for (const std::string &Path : O.MCOptions.IASSearchPaths)
-    add(Key, F, "MCOptions.IASSearchPaths", Path);
+  // MCOptions.IASSearchPaths (every -I, -iquote and system include
+  // directory) is left out: the integrated assembler reads it only for
+  // .include and .incbin in inline assembly, and modules that use those are
+  // not cached at all (inlineAsmReadsFiles), since the files they read are
+  // not in the IR.
   for (const std::string &Option : O.MCOptions.InstPrinterOptions)
     add(Key, F, "MCOptions.InstPrinterOptions", Option);
   if (O.BBSectionsFuncListBuf)
@@ -473,10 +480,17 @@ bool addPlugins(oc_key_builder *Key, const clang::CompilerInstance &CI,
 // would make the key depend on a previous build's output.
 bool namesOutputFile(StringRef Arg) {
   static const char *const OutputOptions[] = {
-      "-coverage-data-file=", "-coverage-notes-file=", "-ftime-trace=",
-      "-stats-file=",         "-opt-record-file=",     "-split-dwarf-output=",
-      "-stack-usage-file=",   "-dependency-file=",     "-header-include-file=",
-      "-diagnostic-log-file=", "-fprofile-instrument-path=",
+      "-coverage-data-file=",
+      "-coverage-notes-file=",
+      "-ftime-trace=",
+      "-stats-file=",
+      "-opt-record-file=",
+      "-split-dwarf-output=",
+      "-stack-usage-file=",
+      "-dependency-file=",
+      "-header-include-file=",
+      "-diagnostic-log-file=",
+      "-fprofile-instrument-path=",
   };
   for (const char *Prefix : OutputOptions)
     if (Arg.starts_with(Prefix))
@@ -555,8 +569,28 @@ private:
 
 } // namespace
 
+bool inlineAsmReadsFiles(const Module &M) {
+  auto ReadsFiles = [](StringRef Asm) {
+    // Directive names are case-insensitive in LLVM's assembler.
+    std::string Lower = Asm.lower();
+    return StringRef(Lower).contains(".include") ||
+           StringRef(Lower).contains(".incbin");
+  };
+  if (ReadsFiles(M.getModuleInlineAsm()))
+    return true;
+  for (const Function &F : M)
+    for (const BasicBlock &BB : F)
+      for (const Instruction &I : BB)
+        if (const auto *Call = dyn_cast<CallBase>(&I))
+          if (const auto *Asm = dyn_cast<InlineAsm>(Call->getCalledOperand()))
+            if (ReadsFiles(Asm->getAsmString()))
+              return true;
+  return false;
+}
+
 bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
-                   const PipelineInfo &Pipeline, std::string &Error) {
+                   const PipelineInfo &Pipeline,
+                   std::vector<std::string> &NamedFiles, std::string &Error) {
   clang::CompilerInstance &CI = *State.CI;
 
   oc_key_add_u64(Key, "scheme", "version", OC_KEY_SCHEME_VERSION);
@@ -592,7 +626,8 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
 
   FileFactorScan Files;
   struct stat Input;
-  if (!State.SourcePath.empty() && stat(State.SourcePath.c_str(), &Input) == 0) {
+  if (!State.SourcePath.empty() &&
+      stat(State.SourcePath.c_str(), &Input) == 0) {
     Files.HaveInput = true;
     Files.InputDev = Input.st_dev;
     Files.InputIno = Input.st_ino;
@@ -605,8 +640,10 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
     Error = Files.Error;
     return false;
   }
-  for (const auto &[Path, FileIdentity] : Files.Found)
+  for (const auto &[Path, FileIdentity] : Files.Found) {
     add(Key, "file", Path, FileIdentity);
+    NamedFiles.push_back(Path);
+  }
 
   HashingStream Bitcode;
   WriteBitcodeToFile(M, Bitcode);

@@ -14,6 +14,7 @@ extern "C" {
 
 #include "llvm/Passes/PassBuilder.h"
 #include <string>
+#include <vector>
 
 namespace llvm {
 class Module;
@@ -30,11 +31,18 @@ struct PipelineInfo {
   llvm::OptimizationLevel Level;
 };
 
+// True when inline assembly in M uses .include or .incbin: the files those
+// read are not in the IR nor named by any option, so such a module cannot
+// be cached safely.
+bool inlineAsmReadsFiles(const llvm::Module &M);
+
 // Adds all factors for one compilation. On failure (a file named by an
 // option cannot be read, the option dump failed) returns false and says why.
+// NamedFiles receives the files option values name (factor "file"), which
+// direct mode must also watch.
 bool addKeyFactors(oc_key_builder *Key, const CompileState &State,
                    llvm::Module &M, const PipelineInfo &Pipeline,
-                   std::string &Error);
+                   std::vector<std::string> &NamedFiles, std::string &Error);
 
 } // namespace objcache
 

@@ -1,5 +1,6 @@
-/* config_cmd.c - `objcache -p` (every setting, its value and its origin)
- * and `objcache -M SIZE` (max_size written to objcache.conf). */
+/* config_cmd.c - `objcache -p` (every setting, its value and its origin;
+ * the remote URL without its password) and `objcache -M SIZE` (max_size
+ * written to objcache.conf). */
 #include "tool.h"
 
 #include <stdio.h>
@@ -26,7 +27,7 @@ int tool_show_config(const oc_config *cfg) {
     char value[PATH_MAX + 64], from[64];
     oc_config_format_value(cfg, (oc_config_key)k, value, sizeof value);
     origin(cfg, (oc_config_key)k, from, sizeof from);
-    printf("%-18s = %-24s (%s)\n", oc_config_key_name((oc_config_key)k), value,
+    printf("%-22s = %-24s (%s)\n", oc_config_key_name((oc_config_key)k), value,
            from);
   }
   return TOOL_OK;

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 /* cwd + path with "", "." and ".." components removed, textually. */
-static bool clean_absolute(const char *path, char *out, size_t size) {
+bool tool_clean_absolute(const char *path, char *out, size_t size) {
   char joined[2 * PATH_MAX];
   if (path[0] == '/') {
     snprintf(joined, sizeof joined, "%s", path);
@@ -47,11 +47,26 @@ static bool clean_absolute(const char *path, char *out, size_t size) {
   return true;
 }
 
+/* Direct mode keeps its own records (the direct key's factors and the files
+ * the compile read): a direct miss is explained by them, e.g.
+ * "file: /src/util.h changed" or "env: CPATH /a -> /b". */
+static bool explain_direct(const oc_config *cfg, const char *output) {
+  char name[PATH_MAX + 32];
+  snprintf(name, sizeof name, "%s%s", output, TOOL_DIRECT_HISTORY_SUFFIX);
+  oc_buffer out = {0};
+  oc_error err = {0};
+  bool found = oc_history_explain(cfg, name, &out, &err) == OC_OK;
+  if (found)
+    fwrite(out.data, 1, out.size, stdout);
+  oc_buffer_free(&out);
+  return found;
+}
+
 int tool_explain(const oc_config *cfg, const char *object) {
   char cleaned[PATH_MAX], resolved[PATH_MAX];
   const char *candidates[2];
   size_t count = 0;
-  if (clean_absolute(object, cleaned, sizeof cleaned))
+  if (tool_clean_absolute(object, cleaned, sizeof cleaned))
     candidates[count++] = cleaned;
   if (realpath(object, resolved) && (count == 0 || strcmp(resolved, cleaned)))
     candidates[count++] = resolved;
@@ -79,6 +94,8 @@ int tool_explain(const oc_config *cfg, const char *object) {
     fwrite(out.data, 1, out.size, stdout);
   else
     fprintf(stderr, "objcache: %s\n", err.message);
+  if (count > 0 && status != OC_IO_ERROR && explain_direct(cfg, candidates[0]))
+    status = OC_OK;
   if (status == OC_NOT_FOUND && !cfg->debug)
     fprintf(stderr,
             "objcache: note: compiles keep the records --explain compares "

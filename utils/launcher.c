@@ -1,14 +1,17 @@
 /* launcher.c - `objcache COMPILER ARGS...`: run the compiler, with the
  * plugin inserted when the command compiles.
  *
- * The launcher replaces itself with the compiler (execv, no fork), so exit
- * status, stdout and stderr are exactly the compiler's and nothing is
- * captured or buffered. It runs once per compile of a whole build, so the
- * path to exec is short: no libLLVM, no process spawned except the one-time
- * `--version` probe of an unknown compiler (compiler_id.c). Whenever the
- * cache cannot help (not a compile, disabled, plugin missing, not clang 22)
- * the command runs unchanged: the launcher never breaks a build that would
- * have worked without it. */
+ * With direct mode on, a compile it can handle goes to direct.c, which
+ * serves it without the compiler when it can, else runs the compiler itself
+ * and records what it read. Otherwise the launcher replaces itself with the
+ * compiler (execv, no fork), so exit status, stdout and stderr are exactly
+ * the compiler's and nothing is captured or buffered. It runs once per
+ * compile of a whole build, so the path to exec is short: no libLLVM, no
+ * process spawned except the one-time probes of a compiler (`--version` in
+ * compiler_id.c, its libraries and config directories in direct_key.c).
+ * Whenever the cache cannot help (not a compile, disabled, plugin missing,
+ * not clang 22) the command runs unchanged: the launcher never breaks a
+ * build that would have worked without it. */
 #include "tool.h"
 
 #include <errno.h>
@@ -199,15 +202,20 @@ int tool_launch(char **argv) {
   }
   if (!tool_is_clang22(&cfg, path, real, name))
     return exec_compiler(path, argv);
+  char flag[PATH_MAX + 16];
+  snprintf(flag, sizeof flag, "-fpass-plugin=%s", plugin);
+  if (cfg.direct) {
+    int rc = tool_direct(&cfg, path, real, plugin, flag, argv);
+    if (rc >= 0)
+      return rc;
+  }
 
   size_t argc = 0;
   while (argv[argc])
     argc++;
   char **args = malloc((argc + 2) * sizeof *args);
-  char flag[PATH_MAX + 16];
   if (!args)
     return exec_compiler(path, argv);
-  snprintf(flag, sizeof flag, "-fpass-plugin=%s", plugin);
   args[0] = argv[0];
   args[1] = flag;
   memcpy(args + 2, argv + 1, argc * sizeof *args); /* with the NULL */

@@ -3,7 +3,9 @@
  * -s is for people: the few numbers that say whether the cache is earning
  * its keep, with the reasons behind anything uncacheable. --print-stats is
  * for scripts: every counter by its stable name, one per line, so that a
- * counter added to stats.h shows up here without a change. */
+ * counter added to stats.h shows up here without a change. The remote's
+ * address is shown without its password. */
+#include "objcache/remote_url.h"
 #include "objcache/stats.h"
 #include "objcache/store.h"
 #include "tool.h"
@@ -75,6 +77,35 @@ int tool_print_stats(const oc_config *cfg) {
   return TOOL_OK;
 }
 
+/* The remote tier's numbers, when there is a remote or was one. */
+static void show_remote(const oc_config *cfg, const uint64_t *v) {
+  bool any = false;
+  for (int i = OC_STAT_REMOTE_HITS; i <= OC_STAT_REMOTE_MANIFEST_WRITES; i++)
+    any |= v[i] != 0;
+  if (!cfg->remote[0] && !any)
+    return;
+  char shown[1024], down[32], up[32];
+  oc_remote_url_redact(cfg->remote, shown, sizeof shown);
+  tool_format_size(v[OC_STAT_REMOTE_BYTES_DOWN], down, sizeof down);
+  tool_format_size(v[OC_STAT_REMOTE_BYTES_UP], up, sizeof up);
+  printf("Remote            %s\n", shown[0] ? shown : "(none configured)");
+  printf("  Hits            %" PRIu64 "\n", v[OC_STAT_REMOTE_HITS]);
+  printf("  Misses          %" PRIu64 "  (%" PRIu64 " invalid values)\n",
+         v[OC_STAT_REMOTE_MISSES], v[OC_STAT_REMOTE_CORRUPT]);
+  printf("  Errors          %" PRIu64 "  (%" PRIu64
+         " operations skipped while down)\n",
+         v[OC_STAT_REMOTE_ERRORS], v[OC_STAT_REMOTE_SKIPPED]);
+  printf("  Uploaded        %" PRIu64 " %s, %s\n", v[OC_STAT_REMOTE_WRITES],
+         v[OC_STAT_REMOTE_WRITES] == 1 ? "entry" : "entries", up);
+  printf("  Downloaded      %s\n", down);
+  /* Direct mode's manifests; their bytes, faults and invalid values are
+   * in the lines above. */
+  printf("  Manifests       %" PRIu64 " hits, %" PRIu64 " misses, %" PRIu64
+         " uploaded\n",
+         v[OC_STAT_REMOTE_MANIFEST_HITS], v[OC_STAT_REMOTE_MANIFEST_MISSES],
+         v[OC_STAT_REMOTE_MANIFEST_WRITES]);
+}
+
 int tool_show_stats(const oc_config *cfg) {
   snapshot snap;
   int rc = read_snapshot(cfg, &snap);
@@ -93,6 +124,11 @@ int tool_show_stats(const oc_config *cfg) {
          " direct)\n",
          hits, v[OC_STAT_HITS], v[OC_STAT_DIRECT_HITS]);
   printf("Misses            %" PRIu64 "\n", v[OC_STAT_MISSES]);
+  uint64_t direct = v[OC_STAT_DIRECT_HITS] + v[OC_STAT_DIRECT_MISSES];
+  if (direct) /* a direct miss goes on to an IR-level hit or a miss */
+    printf("Direct lookups    %" PRIu64 "  (%" PRIu64 " hits, %" PRIu64
+           " misses)\n",
+           direct, v[OC_STAT_DIRECT_HITS], v[OC_STAT_DIRECT_MISSES]);
   if (lookups)
     printf("Hit rate          %.1f %%\n",
            100.0 * (double)hits / (double)lookups);
@@ -111,6 +147,7 @@ int tool_show_stats(const oc_config *cfg) {
   printf(", %" PRIu64 " %s\n", snap.entries,
          snap.entries == 1 ? "entry" : "entries");
   printf("Time saved        %s\n", saved);
+  show_remote(cfg, v);
   return TOOL_OK;
 }
 

@@ -9,6 +9,9 @@
 #define OBJCACHE_TOOL_H
 
 #include "objcache/config.h"
+#include "objcache/key.h"
+
+#include <limits.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,11 +32,52 @@ int tool_launch(char **argv);
 bool tool_is_clang22(const oc_config *cfg, const char *path, const char *real,
                      const char *name);
 
+/* direct_args.c: what a compile command writes, when direct mode can
+ * handle it. */
+typedef struct {
+  const char *input;      /* the one source file, as given */
+  char output[PATH_MAX];  /* -o, or the name clang would pick */
+  bool assembly;          /* -S */
+  bool has_depfile;       /* -MD or -MMD */
+  char depfile[PATH_MAX]; /* -MF, or the name clang would pick */
+  bool color_option;      /* the command settles colour (not =auto) */
+  const char *why;        /* when refused: a short reason */
+} direct_args;
+
+/* args: the compiler's arguments (without its name), NULL-terminated.
+ * false with out->why set when direct mode must leave the command alone. */
+bool tool_direct_parse(char **args, direct_args *out);
+
+/* direct_key.c: the direct key of a compile, built into `key` (a builder
+ * that may keep a record for --explain): direct-scheme version, objcache's
+ * build, the compiler (resolved binary and the shared objects it loads,
+ * by path, size, mtime and inode), the plugin, the compiler's name and
+ * arguments, the working directory, the clang config files the driver
+ * would read, the environment variables clang reads, and whether colour
+ * was added. `path` is the compiler as found in PATH, `real` resolved.
+ * false with a reason when something cannot be identified. */
+bool tool_direct_key(const oc_config *cfg, const char *path, const char *real,
+                     const char *plugin, char **argv, bool add_color,
+                     oc_key_builder *key, char *why, size_t why_size);
+
+/* direct.c: direct mode. Returns the compile's exit code after a direct
+ * hit or after running the compiler itself; -1 when it did neither and the
+ * launcher must exec the compiler the plain way. argv[0] is the compiler's
+ * name; `flag` the -fpass-plugin= argument. */
+int tool_direct(const oc_config *cfg, const char *path, const char *real,
+                const char *plugin, const char *flag, char **argv);
+
 /* plugin_path.c: <dir of this executable>/../lib/objcache.so into out.
  * false with a message in `why` when it cannot be found. */
 bool tool_plugin_path(char *out, size_t out_size, char *why, size_t why_size);
 /* The resolved path of this executable (from /proc/self/exe), cached. */
 const char *tool_self_path(void);
+
+/* explain_cmd.c: cwd + path with "", "." and ".." components removed,
+ * textually, as the plugin names outputs in the history. */
+bool tool_clean_absolute(const char *path, char *out, size_t size);
+/* Direct mode's history of an output is kept under its name plus this. */
+#define TOOL_DIRECT_HISTORY_SUFFIX " (direct mode)"
 
 /* The management commands. Each takes a loaded config. */
 int tool_show_stats(const oc_config *cfg);

@@ -8,7 +8,9 @@
  * A relative OBJCACHE_DIR is made absolute; cache_dir cannot be set in the
  * conf file. An empty variable counts as unset, except OBJCACHE_LOGFILE and
  * OBJCACHE_REMOTE where it sets the empty value. Source names: "default",
- * "file", "environment". See docs/store.md for every key. */
+ * "file", "environment". See docs/store.md for every key. The remote URL
+ * may hold a password: display and error messages show it redacted
+ * (remote_url.h), never as given. */
 #ifndef OBJCACHE_CONFIG_H
 #define OBJCACHE_CONFIG_H
 
@@ -31,17 +33,23 @@ typedef enum oc_config_source {
 /* One entry per setting; the conf-file key is the lower-case name
  * ("max_size") and the variable is OBJCACHE_ + upper case ("OBJCACHE_MAX_SIZE"). */
 typedef enum oc_config_key {
-  OC_CONFIG_DIR = 0,           /* cache_dir (env: OBJCACHE_DIR only) */
-  OC_CONFIG_DISABLE,           /* bool, default false */
-  OC_CONFIG_MAX_SIZE,          /* size with optional K/M/G/T suffix (binary), default 5G */
-  OC_CONFIG_COMPRESSION_LEVEL, /* zstd level -5..19, default 1 */
-  OC_CONFIG_UMASK,             /* octal, default: unset (process umask) */
-  OC_CONFIG_DEBUG,             /* bool: keep factor records for --explain */
-  OC_CONFIG_LOGFILE,           /* path, default empty (no log) */
-  OC_CONFIG_DIRECT,            /* bool, default true */
-  OC_CONFIG_REMOTE,            /* URL, default empty */
-  OC_CONFIG_READ_ONLY,         /* bool, default false */
-  OC_CONFIG_REMOTE_ONLY,       /* bool, default false */
+  /* clang-format off: a table */
+  OC_CONFIG_DIR = 0,                /* cache_dir (env: OBJCACHE_DIR only) */
+  OC_CONFIG_DISABLE,                /* bool, default false */
+  OC_CONFIG_MAX_SIZE,               /* size with optional K/M/G/T suffix (binary), default 5G */
+  OC_CONFIG_COMPRESSION_LEVEL,      /* zstd level -5..19, default 1 */
+  OC_CONFIG_UMASK,                  /* octal, default: unset (process umask) */
+  OC_CONFIG_DEBUG,                  /* bool: keep factor records for --explain */
+  OC_CONFIG_LOGFILE,                /* path, default empty (no log) */
+  OC_CONFIG_DIRECT,                 /* bool, default true */
+  OC_CONFIG_REMOTE,                 /* URL (remote_url.h), default empty */
+  OC_CONFIG_READ_ONLY,              /* bool, default false: write to no tier */
+  OC_CONFIG_REMOTE_ONLY,            /* bool, default false: no local copies */
+  OC_CONFIG_REMOTE_CONNECT_TIMEOUT, /* duration 1ms..60s, default 100ms */
+  OC_CONFIG_REMOTE_TIMEOUT,         /* duration 1ms..60s, default 1s */
+  OC_CONFIG_REMOTE_EXPIRY,          /* duration 1s..3650d or 0 (never), default 0 */
+  OC_CONFIG_REMOTE_READ_ONLY,       /* bool, default false: never write the remote */
+  /* clang-format on */
   OC_CONFIG_KEY_COUNT
 } oc_config_key;
 
@@ -57,6 +65,10 @@ typedef struct oc_config {
   char remote[1024];
   bool read_only;
   bool remote_only;
+  uint32_t remote_connect_timeout_ms;
+  uint32_t remote_timeout_ms;
+  uint64_t remote_expiry_ms; /* 0: entries never expire in the remote */
+  bool remote_read_only;     /* use the remote, never write to it */
   oc_config_source source[OC_CONFIG_KEY_COUNT];
 } oc_config;
 

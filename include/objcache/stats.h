@@ -15,21 +15,39 @@ extern "C" {
 #endif
 
 typedef enum oc_stat {
-  OC_STAT_HITS = 0,      /* IR-level hits: object served, optimizer skipped */
-  OC_STAT_DIRECT_HITS,   /* direct-mode hits: clang never started */
-  OC_STAT_MISSES,        /* compiled and stored */
-  OC_STAT_UNCACHEABLE,   /* total of the uncacheable_* reasons below */
-  OC_STAT_UNCACHEABLE_IR_INPUT,       /* LLVM IR or bitcode input */
-  OC_STAT_UNCACHEABLE_OUTPUT_KIND,    /* not an object or assembly file */
-  OC_STAT_UNCACHEABLE_SPLIT_DWARF,    /* -gsplit-dwarf: .dwo not capturable */
-  OC_STAT_UNCACHEABLE_COVERAGE,       /* --coverage notes (.gcno) */
-  OC_STAT_UNCACHEABLE_BACKEND_DIAG,   /* optimizer/backend emitted a diagnostic */
-  OC_STAT_UNCACHEABLE_EXTRA_OUTPUT,   /* remarks, -fstack-usage, time reports */
+  OC_STAT_HITS = 0,    /* IR-level hits: object served, optimizer skipped */
+  OC_STAT_DIRECT_HITS, /* direct-mode hits: clang never started */
+  OC_STAT_MISSES,      /* compiled and stored */
+  OC_STAT_UNCACHEABLE, /* total of the uncacheable_* reasons below */
+  OC_STAT_UNCACHEABLE_IR_INPUT,     /* LLVM IR or bitcode input */
+  OC_STAT_UNCACHEABLE_OUTPUT_KIND,  /* not an object or assembly file */
+  OC_STAT_UNCACHEABLE_SPLIT_DWARF,  /* -gsplit-dwarf: .dwo not capturable */
+  OC_STAT_UNCACHEABLE_COVERAGE,     /* --coverage notes (.gcno) */
+  OC_STAT_UNCACHEABLE_BACKEND_DIAG, /* optimizer/backend emitted a diagnostic */
+  OC_STAT_UNCACHEABLE_EXTRA_OUTPUT, /* remarks, -fstack-usage, time reports */
   OC_STAT_UNCACHEABLE_OTHER,
-  OC_STAT_ERRORS,        /* cache faults that fell back to a normal compile */
+  OC_STAT_ERRORS,          /* cache faults that fell back to a normal compile */
   OC_STAT_CORRUPT_ENTRIES, /* entries that failed validation and were removed */
-  OC_STAT_EVICTIONS,     /* entries removed to stay under max_size */
-  OC_STAT_TIME_SAVED_MS, /* sum of the compile times that hits avoided */
+  OC_STAT_EVICTIONS,       /* entries removed to stay under max_size */
+  OC_STAT_TIME_SAVED_MS,   /* sum of the compile times that hits avoided */
+  OC_STAT_DIRECT_MISSES,   /* launcher lookups that found no matching
+                              candidate; the compile then counts as an
+                              IR-level hit or a miss */
+  /* The remote tier (remote.md). A remote hit is also one of `hits` or
+   * `direct_hits`. Hits, misses and writes count objects; manifests have
+   * their own three below. Corrupt values, errors, skips and bytes count
+   * both kinds: they describe the remote, not what was asked of it. */
+  OC_STAT_REMOTE_HITS,       /* local misses served from the remote */
+  OC_STAT_REMOTE_MISSES,     /* asked the remote, it had nothing usable */
+  OC_STAT_REMOTE_CORRUPT,    /* remote values that failed validation (misses) */
+  OC_STAT_REMOTE_ERRORS,     /* connect, timeout or protocol failures */
+  OC_STAT_REMOTE_SKIPPED,    /* operations skipped while the remote was down */
+  OC_STAT_REMOTE_WRITES,     /* entries uploaded */
+  OC_STAT_REMOTE_BYTES_DOWN, /* entry and manifest bytes fetched */
+  OC_STAT_REMOTE_BYTES_UP,   /* entry and manifest bytes uploaded */
+  OC_STAT_REMOTE_MANIFEST_HITS,   /* local manifest misses the remote served */
+  OC_STAT_REMOTE_MANIFEST_MISSES, /* ... it had none usable */
+  OC_STAT_REMOTE_MANIFEST_WRITES, /* manifests uploaded (after a merge) */
   OC_STAT_COUNT
 } oc_stat;
 

@@ -5,9 +5,13 @@
 #   %plugin     -fpass-plugin=<build>/lib/objcache.so
 #   %objcache   the objcache command-line tool
 #   %inputs     test/lit/Inputs
+#   %two_threads  the two-compilations-in-one-process driver (test/threads)
+#   %python     the Python running lit (for small file surgery in tests)
 # Each test gets a private, empty cache dir through OBJCACHE_DIR=%t.cache
 # set by the test itself; nothing from the user's environment leaks in.
 import os
+import shutil
+import sys
 import lit.formats
 
 config.name = "objcache"
@@ -24,6 +28,9 @@ config.substitutions.append(("%clang", config.clang))
 config.substitutions.append(("%plugin_path", plugin))
 config.substitutions.append(("%plugin", "-fpass-plugin=" + plugin))
 config.substitutions.append(("%objcache", tool))
+config.substitutions.append(("%python", sys.executable))
+config.substitutions.append(
+    ("%two_threads", os.path.join(config.objcache_obj_root, "bin", "oc-two-threads")))
 config.substitutions.append(
     ("%inputs", os.path.join(config.test_source_root, "Inputs")))
 config.substitutions.append(
@@ -38,6 +45,13 @@ for name in list(config.environment):
 config.environment["PATH"] = os.pathsep.join(
     [config.llvm_tools_dir, os.environ.get("PATH", "")])
 config.environment["HOME"] = os.environ.get("HOME", "/tmp")
+# The tests' PATH, for tests that put something in front of it.
+config.substitutions.append(("%{path}", config.environment["PATH"]))
 # For the helper scripts in Inputs/.
 config.environment["OC_CLANG"] = config.clang
 config.environment["OC_PLUGIN"] = plugin
+config.environment["OC_TOOL"] = tool
+
+# test/lit/remote/ starts its own redis-server (CI installs it).
+if shutil.which("redis-server") and shutil.which("redis-cli"):
+    config.available_features.add("redis")

@@ -173,7 +173,9 @@ static void every_key_from_file_and_env(void **unused) {
   write_conf("disable = true\nmax_size = 300M\ncompression_level = -5\n"
              "umask = 002\ndebug = on\nlogfile = /tmp/l\ndirect = no\n"
              "remote = redis://host:6379\nread_only = yes\n"
-             "remote_only = 1\n");
+             "remote_only = 1\nremote_connect_timeout = 250ms\n"
+             "remote_timeout = 3s\nremote_expiry = 7d\n"
+             "remote_read_only = yes\n");
   oc_config cfg;
   oc_error err;
   assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
@@ -187,6 +189,10 @@ static void every_key_from_file_and_env(void **unused) {
   assert_string_equal(cfg.remote, "redis://host:6379");
   assert_true(cfg.read_only);
   assert_true(cfg.remote_only);
+  assert_int_equal(cfg.remote_connect_timeout_ms, 250);
+  assert_int_equal(cfg.remote_timeout_ms, 3000);
+  assert_int_equal(cfg.remote_expiry_ms, (uint64_t)7 * 24 * 3600 * 1000);
+  assert_true(cfg.remote_read_only);
   for (int k = 1; k < OC_CONFIG_KEY_COUNT; k++)
     assert_int_equal(cfg.source[k], OC_SOURCE_FILE);
 
@@ -196,7 +202,15 @@ static void every_key_from_file_and_env(void **unused) {
   setenv("OBJCACHE_REMOTE", "", 1);
   setenv("OBJCACHE_READ_ONLY", "FALSE", 1);
   setenv("OBJCACHE_REMOTE_ONLY", "No", 1);
+  setenv("OBJCACHE_REMOTE_TIMEOUT", "2m", 1);
+  setenv("OBJCACHE_REMOTE_EXPIRY", "0", 1);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG); /* 2m > 60s */
+  assert_contains(err.message, "OBJCACHE_REMOTE_TIMEOUT=\"2m\"");
+  assert_int_equal(cfg.remote_timeout_ms, 3000); /* the file's value stays */
+  setenv("OBJCACHE_REMOTE_TIMEOUT", "45s", 1);
   assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_int_equal(cfg.remote_timeout_ms, 45000);
+  assert_int_equal(cfg.remote_expiry_ms, 0);
   assert_false(cfg.disable);
   assert_int_equal(cfg.compression_level, 19);
   assert_int_equal(cfg.umask, 077);
@@ -237,6 +251,7 @@ static const bad_case bad_cases[] = {
     {"direct", "enabled", "on, off"},
     {"read_only", "y", "true, false"},
     {"remote_only", "nope", "true, false"},
+    {"remote_read_only", "ro", "true, false"},
     {"max_size", "banana", "500M, 10G or 1.5T"},
     {"max_size", "-1G", "500M, 10G or 1.5T"},
     {"max_size", "1.5", "500M, 10G or 1.5T"},
@@ -252,7 +267,65 @@ static const bad_case bad_cases[] = {
     {"umask", "1000", "octal"},
     {"umask", "-2", "octal"},
     {"umask", "u=rwx", "octal"},
+    {"remote", "http://cache:6379", "unknown scheme"},
+    {"remote", "rediss://cache:6379", "TLS"},
+    {"remote", "redis://cache:0", "port must be a number from 1 to 65535"},
+    {"remote", "redis://cache:http", "port must be"},
+    {"remote", "redis://cache/db1", "database number"},
+    {"remote", "redis+unix://cache/sock", "takes no host"},
+    {"remote", "redis+unix://sock", "takes no host"},
+    {"remote", "cache:6379", "redis+unix://[[user]:password@]/path/to/socket"},
+    {"remote_connect_timeout", "100", "duration from 1ms to 60s"},
+    {"remote_connect_timeout", "0", "duration from 1ms to 60s"},
+    {"remote_timeout", "61s", "duration from 1ms to 60s"},
+    {"remote_timeout", "1.5s", "duration from 1ms to 60s"},
+    {"remote_expiry", "500ms", "0 (never) or a duration from 1s to 3650d"},
+    {"remote_expiry", "3651d", "0 (never) or a duration from 1s to 3650d"},
+    {"remote_expiry", "7 days", "0 (never) or a duration from 1s to 3650d"},
 };
+
+/* A remote URL with a password: accepted and shown redacted, and when it
+ * is bad, the message still never contains the password. */
+static void remote_password_never_shown(void **unused) {
+  (void)unused;
+  oc_config cfg;
+  oc_error err;
+  write_conf("remote = redis://:hunter2@cache.example:6380/3\n");
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  char out[256];
+  oc_config_format_value(&cfg, OC_CONFIG_REMOTE, out, sizeof out);
+  assert_string_equal(out, "redis://***@cache.example:6380/3");
+
+  static const char *const bad[] = {
+      "redis://:hunter2@cache.example:99999",
+      "redis://alice:hunter2@cache.example:port",
+      "redis://:hun/ter2@cache.example",
+      "redis://:hunter2@",
+      "rediss://:hunter2@cache.example",
+      "redis+unix://:hunter2@relative/sock",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char text[256];
+    snprintf(text, sizeof text, "remote = %s\n", bad[i]);
+    write_conf(text);
+    assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG);
+    assert_contains(err.message, "remote = \"");
+    assert_null(strstr(err.message, "hunter2"));
+    assert_string_equal(cfg.remote, ""); /* the default stays */
+
+    write_conf("");
+    setenv("OBJCACHE_REMOTE", bad[i], 1);
+    assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG);
+    assert_contains(err.message, "OBJCACHE_REMOTE=\"");
+    assert_null(strstr(err.message, "hunter2"));
+    unsetenv("OBJCACHE_REMOTE");
+
+    assert_int_equal(
+        oc_config_set_in_file(&cfg, OC_CONFIG_REMOTE, bad[i], &err),
+        OC_BAD_CONFIG);
+    assert_null(strstr(err.message, "hunter2"));
+  }
+}
 
 static void bad_values_in_file_name_key_value_and_line(void **unused) {
   (void)unused;
@@ -568,6 +641,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(conf_file_faults, setup, teardown),
       cmocka_unit_test_setup_teardown(parse_size, setup, teardown),
       cmocka_unit_test_setup_teardown(names_and_display, setup, teardown),
+      cmocka_unit_test_setup_teardown(remote_password_never_shown, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(set_in_file, setup, teardown),
       cmocka_unit_test_setup_teardown(set_in_file_creates_dir_and_file, setup,
                                       teardown),

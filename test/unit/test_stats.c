@@ -56,11 +56,33 @@ static void write_shard(int shard, const char *text) {
 static void names_are_stable(void **unused) {
   (void)unused;
   static const char *const want[OC_STAT_COUNT] = {
-      "hits", "direct_hits", "misses", "uncacheable", "uncacheable_ir_input",
-      "uncacheable_output_kind", "uncacheable_split_dwarf",
-      "uncacheable_coverage", "uncacheable_backend_diagnostic",
-      "uncacheable_extra_output", "uncacheable_other", "errors",
-      "corrupt_entries", "evictions", "time_saved_ms"};
+      "hits",
+      "direct_hits",
+      "misses",
+      "uncacheable",
+      "uncacheable_ir_input",
+      "uncacheable_output_kind",
+      "uncacheable_split_dwarf",
+      "uncacheable_coverage",
+      "uncacheable_backend_diagnostic",
+      "uncacheable_extra_output",
+      "uncacheable_other",
+      "errors",
+      "corrupt_entries",
+      "evictions",
+      "time_saved_ms",
+      "direct_misses",
+      "remote_hits",
+      "remote_misses",
+      "remote_corrupt",
+      "remote_errors",
+      "remote_skipped",
+      "remote_writes",
+      "remote_bytes_down",
+      "remote_bytes_up",
+      "remote_manifest_hits",
+      "remote_manifest_misses",
+      "remote_manifest_writes"};
   for (int i = 0; i < OC_STAT_COUNT; i++)
     assert_string_equal(oc_stat_name((oc_stat)i), want[i]);
   assert_string_equal(oc_stat_name(OC_STAT_COUNT), "unknown");

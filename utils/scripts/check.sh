@@ -48,13 +48,13 @@ else
   failed=$((failed + 1))
 fi
 
-echo "== fuzz: entry decoder (20 s, counts as one test)"
+echo "== fuzz: entry and manifest decoders (20 s each, counts as one test)"
 if test/fuzz/run_fuzz.sh "$build/fuzz" 20 >"$logs/fuzz" 2>&1; then
   tail -n 6 "$logs/fuzz"
   passed=$((passed + 1))
 else
   tail -n 60 "$logs/fuzz"
-  echo "fuzz_entry failed (inputs that crash are in $build/fuzz)"
+  echo "a fuzz target failed (inputs that crash are in $build/fuzz)"
   failed=$((failed + 1))
 fi
 

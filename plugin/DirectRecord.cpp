@@ -1,0 +1,178 @@
+//===- DirectRecord.cpp - What the front end read, for direct mode --------===//
+//
+// See DirectRecord.h. The stat cache sees every lookup the FileManager
+// makes after it is installed (header search, __has_include, module maps,
+// #embed), including the ones that find nothing: those are what make a
+// header newly created earlier on the include path a direct miss. Lookups
+// made before the plugin's frontend hook runs (the main file, the include
+// directories checked while setting up header search) are taken from the
+// SourceManager and the header search options instead.
+//
+//===----------------------------------------------------------------------===//
+#include "DirectRecord.h"
+
+#include "clang/Basic/FileManager.h"
+#include "clang/Basic/FileSystemStatCache.h"
+#include "clang/Basic/SourceManager.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Lex/HeaderSearchOptions.h"
+#include "clang/Lex/MacroInfo.h"
+#include "clang/Lex/PPCallbacks.h"
+#include "clang/Lex/Preprocessor.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace llvm;
+
+namespace objcache {
+namespace {
+
+std::string absolute(StringRef Path) {
+  SmallString<256> Abs(Path);
+  sys::fs::make_absolute(Abs);
+  return std::string(Abs);
+}
+
+// Forwards every stat to the file system, as having no cache does, and
+// notes the outcome.
+class RecordingStatCache : public clang::FileSystemStatCache {
+public:
+  explicit RecordingStatCache(std::shared_ptr<LookupLog> Log)
+      : Log(std::move(Log)) {}
+
+  std::error_code getStat(StringRef Path, vfs::Status &Status, bool IsFile,
+                          std::unique_ptr<vfs::File> *F,
+                          vfs::FileSystem &FS) override {
+    std::error_code EC = get(Path, Status, IsFile, F, nullptr, FS);
+    if (EC)
+      Log->Missing.insert(absolute(Path));
+    else if (Status.isRegularFile())
+      Log->Found.insert(absolute(Path));
+    return EC;
+  }
+
+private:
+  std::shared_ptr<LookupLog> Log;
+};
+
+// Notices the builtin macros whose value is the time of the compile
+// (__DATE__, __TIME__) or the main file's mtime (__TIMESTAMP__, which a
+// content check cannot see either).
+class ClockMacroWatcher : public clang::PPCallbacks {
+public:
+  explicit ClockMacroWatcher(std::shared_ptr<LookupLog> Log)
+      : Log(std::move(Log)) {}
+
+  void MacroExpands(const clang::Token &Name, const clang::MacroDefinition &MD,
+                    clang::SourceRange, const clang::MacroArgs *) override {
+    const clang::MacroInfo *Info = MD.getMacroInfo();
+    if (!Info || !Info->isBuiltinMacro() || !Name.getIdentifierInfo())
+      return;
+    StringRef Macro = Name.getIdentifierInfo()->getName();
+    if (Macro == "__DATE__" || Macro == "__TIME__" || Macro == "__TIMESTAMP__")
+      Log->ReadsClock = true;
+  }
+
+private:
+  std::shared_ptr<LookupLog> Log;
+};
+
+} // namespace
+
+std::unique_ptr<DirectRecorder>
+DirectRecorder::start(clang::CompilerInstance &CI) {
+  const char *Path = getenv("OBJCACHE_DIRECT_RECORD");
+  if (!Path || !*Path || !CI.hasFileManager())
+    return nullptr;
+  auto Recorder = std::make_unique<DirectRecorder>();
+  Recorder->Path = Path;
+  Recorder->Log = std::make_shared<LookupLog>();
+  CI.getFileManager().setStatCache(
+      std::make_unique<RecordingStatCache>(Recorder->Log));
+  if (CI.hasPreprocessor())
+    CI.getPreprocessor().addPPCallbacks(
+        std::make_unique<ClockMacroWatcher>(Recorder->Log));
+  // Include directories that did not exist were dropped while header search
+  // was set up, before this hook: creating one later must be a miss.
+  const clang::HeaderSearchOptions &HS = CI.getHeaderSearchOpts();
+  for (const auto &Entry : HS.UserEntries) {
+    std::string Dir = Entry.Path;
+    if (!Entry.IgnoreSysRoot && !HS.Sysroot.empty() && HS.Sysroot != "/")
+      Dir = HS.Sysroot + Dir;
+    struct stat St;
+    if (stat(Dir.c_str(), &St) != 0)
+      Recorder->Log->Missing.insert(absolute(Dir));
+  }
+  return Recorder;
+}
+
+bool DirectRecorder::write(clang::CompilerInstance &CI,
+                           const std::string &KeyHex,
+                           const std::vector<std::string> &OptionFiles,
+                           std::string &Error) {
+  std::set<std::string> Read = Log->Found;
+  if (CI.hasSourceManager()) {
+    clang::SourceManager &SM = CI.getSourceManager();
+    for (auto I = SM.fileinfo_begin(), E = SM.fileinfo_end(); I != E; ++I)
+      Read.insert(absolute(I->first.getName()));
+  }
+  for (const std::string &File : OptionFiles)
+    Read.insert(absolute(File));
+
+  // A path with a newline cannot be written in this format: record nothing
+  // (the next compile is simply another miss).
+  for (const auto *Set : {&Read, &Log->Missing})
+    for (const std::string &File : *Set)
+      if (File.find('\n') != std::string::npos) {
+        Error = "a file name holds a newline";
+        return false;
+      }
+  std::string Text = "objcache-direct-record 1\nkey " + KeyHex + "\n";
+  for (const std::string &File : Read)
+    Text += "read " + File + "\n";
+  for (const std::string &File : Log->Missing)
+    if (!Read.count(File))
+      Text += "absent " + File + "\n";
+  Text += "end\n";
+
+  // O_EXCL: a second translation unit in the same process must not pass
+  // off its files as the first one's. The launcher only asks for single
+  // inputs, so this is a guard, not a case.
+  int Fd = open(Path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (Fd < 0) {
+    if (errno == EEXIST)
+      unlink(Path.c_str());
+    Error = "cannot create " + Path + ": " + strerror(errno);
+    return false;
+  }
+  const char *Data = Text.data();
+  size_t Left = Text.size();
+  while (Left > 0) {
+    ssize_t N = ::write(Fd, Data, Left);
+    if (N < 0 && errno == EINTR)
+      continue;
+    if (N <= 0) {
+      Error = "cannot write " + Path + ": " + strerror(errno);
+      close(Fd);
+      unlink(Path.c_str());
+      return false;
+    }
+    Data += N;
+    Left -= N;
+  }
+  if (close(Fd) != 0) {
+    Error = "cannot write " + Path + ": " + strerror(errno);
+    unlink(Path.c_str());
+    return false;
+  }
+  return true;
+}
+
+} // namespace objcache

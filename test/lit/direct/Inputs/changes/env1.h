@@ -1,0 +1,1 @@
+#define VIAENV 10

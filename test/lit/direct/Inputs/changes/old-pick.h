@@ -1,0 +1,1 @@
+#define PICK 1

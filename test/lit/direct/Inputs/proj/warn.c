@@ -1,0 +1,5 @@
+#include "common.h"
+int unused_variable(void) {
+  int unused;
+  return SCALE;
+}
