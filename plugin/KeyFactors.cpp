@@ -645,8 +645,25 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
     NamedFiles.push_back(Path);
   }
 
+  // Inline assembly carries !srcloc metadata: raw offsets into the source,
+  // used only to point diagnostics at the asm string. They shift whenever
+  // anything earlier in the translation unit grows (a comment in a header),
+  // yet cannot change the object, and a compile with a backend diagnostic
+  // is never stored. They are left out of the hash, then put back.
+  unsigned SrcLoc = M.getContext().getMDKindID("srcloc");
+  std::vector<std::pair<Instruction *, MDNode *>> SrcLocs;
+  for (Function &F : M)
+    for (BasicBlock &BB : F)
+      for (Instruction &I : BB)
+        if (auto *Call = dyn_cast<CallBase>(&I); Call && Call->isInlineAsm())
+          if (MDNode *Node = I.getMetadata(SrcLoc)) {
+            SrcLocs.push_back({&I, Node});
+            I.setMetadata(SrcLoc, nullptr);
+          }
   HashingStream Bitcode;
   WriteBitcodeToFile(M, Bitcode);
+  for (auto &[I, Node] : SrcLocs)
+    I->setMetadata(SrcLoc, Node);
   add(Key, "module", "bitcode", hexOf(Bitcode.digest()));
   return true;
 }
