@@ -93,9 +93,25 @@ static oc_status lock_failure(oc_store *store, unsigned shard, oc_error *err) {
 }
 
 static int lock_shard(oc_store *store, int dirfd);
-static oc_status replace_file(oc_store *store, int dirfd, unsigned shard,
-                              const char *name, const oc_buffer *bytes,
-                              oc_error *err);
+
+/* Opens (creating) the shard of direct_key's manifest, names the manifest
+ * and takes the shard's manifest lock. Returns the lock's fd with *dirfd
+ * open, or -1 with *status set and nothing left open. */
+static int open_locked(oc_store *store, const oc_digest *direct_key,
+                       unsigned *shard, char name[OC_STORE_ENTRY_NAME_MAX],
+                       int *dirfd, oc_status *status, oc_error *err) {
+  manifest_name(direct_key, shard, name);
+  *status = OC_OK;
+  *dirfd = oc_store_open_shard(store, *shard, true, err, status);
+  if (*dirfd < 0)
+    return -1;
+  int lockfd = lock_shard(store, *dirfd);
+  if (lockfd < 0) {
+    *status = lock_failure(store, *shard, err);
+    close(*dirfd);
+  }
+  return lockfd;
+}
 
 /* Keeps a manifest fetched from the remote as the local one, byte for
  * byte, unless a local one appeared since the lookup: that is a parallel
@@ -105,22 +121,18 @@ static oc_status backfill(oc_store *store, const oc_digest *direct_key,
                           const oc_buffer *raw, oc_error *err) {
   unsigned shard;
   char name[OC_STORE_ENTRY_NAME_MAX];
-  manifest_name(direct_key, &shard, name);
-  oc_status status = OC_OK;
-  int dirfd = oc_store_open_shard(store, shard, true, err, &status);
-  if (dirfd < 0)
+  int dirfd;
+  oc_status status;
+  int lockfd =
+      open_locked(store, direct_key, &shard, name, &dirfd, &status, err);
+  if (lockfd < 0)
     return status;
-  int lockfd = lock_shard(store, dirfd);
-  if (lockfd < 0) {
-    status = lock_failure(store, shard, err);
-    close(dirfd);
-    return status;
-  }
   struct stat st;
   bool absent =
       fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT;
   if (absent)
-    status = replace_file(store, dirfd, shard, name, raw, err);
+    status = oc_store_write_file(store, dirfd, shard, name, raw->data,
+                                 raw->size, err);
   close(lockfd);
   if (absent && status == OC_OK)
     oc_store_account_put(store, dirfd, shard, name, raw->size);
@@ -189,38 +201,6 @@ static int lock_shard(oc_store *store, int dirfd) {
   return fd;
 }
 
-/* Writes `bytes` as `name` in dirfd through a temp file and rename(2). */
-static oc_status replace_file(oc_store *store, int dirfd, unsigned shard,
-                              const char *name, const oc_buffer *bytes,
-                              oc_error *err) {
-  char tmp[64];
-  int fd = -1;
-  for (int attempt = 0; attempt < 8 && fd < 0; attempt++) {
-    oc_fs_temp_name(tmp, sizeof tmp, "");
-    fd = openat(dirfd, tmp,
-                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST)
-      break;
-  }
-  if (fd < 0) {
-    int e = errno;
-    return oc_fail(err, oc_fs_errno_status(e), "cannot create %s/%02x/%s: %s",
-                   store->objects, shard, tmp, strerror(e));
-  }
-  oc_fs_apply_mask(fd, 0666, store->mask);
-  int e = oc_fs_write_all(fd, bytes->data, bytes->size);
-  if (close(fd) != 0 && e == 0)
-    e = errno;
-  if (e == 0 && renameat(dirfd, tmp, dirfd, name) != 0)
-    e = errno;
-  if (e != 0) {
-    unlinkat(dirfd, tmp, 0);
-    return oc_fail(err, oc_fs_errno_status(e), "cannot write %s/%02x/%s: %s",
-                   store->objects, shard, name, strerror(e));
-  }
-  return OC_OK;
-}
-
 /* Encodes manifest into *encoded, dropping its oldest candidates until the
  * encoding fits OC_MANIFEST_MAX_SIZE; *manifest is left as encoded. */
 static oc_status encode_bounded(oc_manifest *manifest, oc_buffer *encoded,
@@ -244,17 +224,12 @@ static oc_status add_locally(oc_store *store, const oc_digest *direct_key,
                              oc_manifest *manifest, oc_error *err) {
   unsigned shard;
   char name[OC_STORE_ENTRY_NAME_MAX];
-  manifest_name(direct_key, &shard, name);
-  oc_status status = OC_OK;
-  int dirfd = oc_store_open_shard(store, shard, true, err, &status);
-  if (dirfd < 0)
+  int dirfd;
+  oc_status status;
+  int lockfd =
+      open_locked(store, direct_key, &shard, name, &dirfd, &status, err);
+  if (lockfd < 0)
     return status;
-  int lockfd = lock_shard(store, dirfd);
-  if (lockfd < 0) {
-    status = lock_failure(store, shard, err);
-    close(dirfd);
-    return status;
-  }
 
   oc_error read_err = {0};
   status = read_manifest(store, dirfd, shard, name, manifest, &read_err);
@@ -270,7 +245,8 @@ static oc_status add_locally(oc_store *store, const oc_digest *direct_key,
   if (status == OC_OK)
     status = encode_bounded(manifest, &encoded, err);
   if (status == OC_OK)
-    status = replace_file(store, dirfd, shard, name, &encoded, err);
+    status = oc_store_write_file(store, dirfd, shard, name, encoded.data,
+                                 encoded.size, err);
   close(lockfd); /* releases the lock */
   if (status == OC_OK)
     oc_store_account_put(store, dirfd, shard, name, encoded.size);

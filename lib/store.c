@@ -229,6 +229,37 @@ oc_status oc_store_get(oc_store *store, const oc_digest *key, oc_buffer *object,
   return status;
 }
 
+oc_status oc_store_write_file(oc_store *store, int dirfd, unsigned shard,
+                              const char *name, const void *data, size_t size,
+                              oc_error *err) {
+  char tmp[64];
+  int fd = -1;
+  for (int attempt = 0; attempt < 8 && fd < 0; attempt++) {
+    oc_fs_temp_name(tmp, sizeof tmp, "");
+    fd = openat(dirfd, tmp,
+                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST)
+      break;
+  }
+  if (fd < 0) {
+    int e = errno;
+    return oc_fail(err, oc_fs_errno_status(e), "cannot create %s/%02x/%s: %s",
+                   store->objects, shard, tmp, strerror(e));
+  }
+  oc_fs_apply_mask(fd, 0666, store->mask);
+  int e = oc_fs_write_all(fd, data, size);
+  if (close(fd) != 0 && e == 0)
+    e = errno;
+  if (e == 0 && renameat(dirfd, tmp, dirfd, name) != 0)
+    e = errno;
+  if (e != 0) {
+    unlinkat(dirfd, tmp, 0);
+    return oc_fail(err, oc_fs_errno_status(e), "cannot write %s/%02x/%s: %s",
+                   store->objects, shard, name, strerror(e));
+  }
+  return OC_OK;
+}
+
 oc_status oc_store_put(oc_store *store, const oc_digest *key,
                        const void *object, size_t size,
                        const oc_entry_meta *meta, oc_error *err) {
@@ -261,37 +292,15 @@ static oc_status write_entry(oc_store *store, const oc_digest *key,
   if (dirfd < 0)
     return status;
 
-  char tmp[64];
-  int fd = -1;
-  for (int attempt = 0; attempt < 8 && fd < 0; attempt++) {
-    oc_fs_temp_name(tmp, sizeof tmp, "");
-    fd = openat(dirfd, tmp,
-                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST)
-      break;
-  }
-  if (fd < 0) {
-    int e = errno;
+  status = oc_store_write_file(store, dirfd, shard, name, encoded->data,
+                               encoded->size, err);
+  if (status != OC_OK) {
     close(dirfd);
-    return oc_fail(err, oc_fs_errno_status(e), "cannot create %s/%02x/%s: %s",
-                   store->objects, shard, tmp, strerror(e));
-  }
-  oc_fs_apply_mask(fd, 0666, store->mask);
-  int e = oc_fs_write_all(fd, encoded->data, encoded->size);
-  if (close(fd) != 0 && e == 0)
-    e = errno;
-  if (e == 0 && renameat(dirfd, tmp, dirfd, name) != 0)
-    e = errno;
-  size_t written = encoded->size;
-  if (e != 0) {
-    unlinkat(dirfd, tmp, 0);
-    close(dirfd);
-    return oc_fail(err, oc_fs_errno_status(e), "cannot write %s/%02x/%s: %s",
-                   store->objects, shard, name, strerror(e));
+    return status;
   }
 
   /* Size control never fails the put: the object is stored already. */
-  oc_store_account_put(store, dirfd, shard, name, written);
+  oc_store_account_put(store, dirfd, shard, name, encoded->size);
   close(dirfd);
   return OC_OK;
 }

@@ -44,6 +44,13 @@ struct oc_store {
 int oc_store_open_shard(oc_store *store, unsigned shard, bool create,
                         oc_error *err, oc_status *status);
 
+/* Writes data as `name` in shard dirfd through a temp file in the same
+ * directory and rename(2), so readers never see a torn file; the file takes
+ * the store's permission mask. */
+oc_status oc_store_write_file(oc_store *store, int dirfd, unsigned shard,
+                              const char *name, const void *data, size_t size,
+                              oc_error *err);
+
 /* After a put of `bytes` bytes as `name` in shard dirfd: updates the shard's
  * size counter and evicts when the shard may be over its share. */
 void oc_store_account_put(oc_store *store, int dirfd, unsigned shard,
