@@ -261,14 +261,19 @@ static void settle(oc_remote *remote, const value_kind *kind, bool lookup,
 }
 
 oc_status oc_remote_get(oc_remote *remote, const oc_digest *key,
-                        oc_buffer *entry, oc_buffer *object,
+                        oc_buffer *entry, const char *const *required,
+                        size_t n, oc_entry_contents *contents,
                         oc_entry_meta *meta) {
   char name[64 + 16];
   oc_error err = {0};
   oc_status status = fetch(remote, &object_kind, key, name, entry, &err);
+  if (status == OC_OK)
+    status = oc_entry_decode_outputs(entry->data, entry->size, key, contents,
+                                     meta, &err);
   if (status == OC_OK) {
-    object->size = 0; /* replaced on a hit, unspecified on a miss */
-    status = oc_entry_decode(entry->data, entry->size, key, object, meta, &err);
+    status = oc_entry_require(contents, required, n, &err);
+    if (status != OC_OK)
+      oc_entry_contents_free(contents);
   }
   settle(remote, &object_kind, true, status, name, entry->size, &err);
   return status == OC_OK ? OC_OK : OC_NOT_FOUND;
