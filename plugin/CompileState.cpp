@@ -21,7 +21,7 @@ static thread_local CompileState *Current = nullptr;
 CompileState *currentState() { return Current; }
 void setCurrentState(CompileState *State) { Current = State; }
 
-CompileState::~CompileState() { oc_buffer_free(&CachedObject); }
+CompileState::~CompileState() { oc_entry_contents_free(&Cached); }
 
 void CompileState::markUncacheable(oc_stat Reason, std::string Detail) {
   Result = Outcome::Uncacheable;
@@ -76,7 +76,7 @@ void CompileState::recordForDirectMode() {
 }
 
 void CompileState::finish() {
-  oc_buffer_free(&CachedObject);
+  oc_entry_contents_free(&Cached);
   if (Result == Outcome::Pending || Result == Outcome::Lookup ||
       Result == Outcome::Disabled || !ConfigLoaded) {
     // No outcome to count, but the remote traffic happened.

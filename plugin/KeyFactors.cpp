@@ -19,6 +19,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "KeyFactors.h"
+#include "SideOutputs.h"
 #include "CompileState.h"
 
 extern "C" {
@@ -623,6 +624,8 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
   addPipeline(Key, Pipeline);
   if (!addPlugins(Key, CI, Error))
     return false;
+
+  addSideOutputFactors(Key, State, M);
 
   FileFactorScan Files;
   struct stat Input;

@@ -21,13 +21,15 @@ static const char *reason_label(oc_stat stat) {
   case OC_STAT_UNCACHEABLE_OUTPUT_KIND:
     return "not an object or assembly";
   case OC_STAT_UNCACHEABLE_SPLIT_DWARF:
-    return "-gsplit-dwarf";
+    return "-gsplit-dwarf (unusual layout)";
   case OC_STAT_UNCACHEABLE_COVERAGE:
-    return "--coverage";
+    return "--coverage (unusual layout)";
   case OC_STAT_UNCACHEABLE_BACKEND_DIAG:
     return "backend diagnostic";
   case OC_STAT_UNCACHEABLE_EXTRA_OUTPUT:
     return "extra output file";
+  case OC_STAT_UNCACHEABLE_SAVE_TEMPS:
+    return "-save-temps";
   case OC_STAT_UNCACHEABLE_OTHER:
     return "other";
   default:
