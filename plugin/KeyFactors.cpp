@@ -487,6 +487,7 @@ bool namesOutputFile(StringRef Arg) {
       "-stats-file=",
       "-opt-record-file=",
       "-split-dwarf-output=",
+      "-split-dwarf-file=",
       "-stack-usage-file=",
       "-dependency-file=",
       "-header-include-file=",
@@ -635,8 +636,13 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
     Files.InputDev = Input.st_dev;
     Files.InputIno = Input.st_ino;
   }
-  for (const std::string &Arg : Args)
-    Files.scan(Arg);
+  for (size_t I = 0; I < Args.size(); ++I) {
+    // The value of a written-file option given as a separate argument
+    // (-split-dwarf-file X, -stack-usage-file X, -opt-record-file X).
+    if (I > 0 && namesOutputFile(Args[I - 1] + "="))
+      continue;
+    Files.scan(Args[I]);
+  }
   for (const auto &Option : Options)
     Files.scan(Option.second);
   if (!Files.Error.empty()) {

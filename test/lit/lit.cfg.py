@@ -6,6 +6,7 @@
 #   %objcache   the objcache command-line tool
 #   %inputs     test/lit/Inputs
 #   %two_threads  the two-compilations-in-one-process driver (test/threads)
+#   %entry_tool   lists or edits an entry's outputs (test/tools)
 #   %python     the Python running lit (for small file surgery in tests)
 # Each test gets a private, empty cache dir through OBJCACHE_DIR=%t.cache
 # set by the test itself; nothing from the user's environment leaks in.
@@ -32,6 +33,8 @@ config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(
     ("%two_threads", os.path.join(config.objcache_obj_root, "bin", "oc-two-threads")))
 config.substitutions.append(
+    ("%entry_tool", os.path.join(config.objcache_obj_root, "bin", "oc-entry-tool")))
+config.substitutions.append(
     ("%inputs", os.path.join(config.test_source_root, "Inputs")))
 config.substitutions.append(
     ("%scripts", os.path.join(config.objcache_src_root, "utils", "scripts")))
@@ -51,6 +54,8 @@ config.substitutions.append(("%{path}", config.environment["PATH"]))
 config.environment["OC_CLANG"] = config.clang
 config.environment["OC_PLUGIN"] = plugin
 config.environment["OC_TOOL"] = tool
+config.environment["OC_ENTRY_TOOL"] = os.path.join(
+    config.objcache_obj_root, "bin", "oc-entry-tool")
 
 # test/lit/remote/ starts its own redis-server (CI installs it).
 if shutil.which("redis-server") and shutil.which("redis-cli"):
