@@ -36,6 +36,19 @@ static oc_status put_bytes(oc_buffer *out, const void *data, size_t len) {
   return status == OC_OK ? oc_buffer_append(out, data, len) : status;
 }
 
+/* A side output's name: 1 to 15 of [a-z0-9._-] (entry.h's output names). */
+static bool valid_name(const char *name, size_t len) {
+  if (len == 0 || len >= OC_MANIFEST_NAME_SIZE)
+    return false;
+  for (size_t i = 0; i < len; i++) {
+    char c = name[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '_' || c == '-'))
+      return false;
+  }
+  return true;
+}
+
 static oc_status check_candidate(const oc_manifest_candidate *c,
                                  oc_error *err) {
   if (c->file_count > OC_MANIFEST_MAX_FILES)
@@ -45,6 +58,16 @@ static oc_status check_candidate(const oc_manifest_candidate *c,
       c->depfile_size > OC_MANIFEST_MAX_OUTPUT ||
       (!c->has_depfile && c->depfile_size))
     return oc_fail(err, OC_INVALID, "manifest candidate output too large");
+  if (c->output_count > OC_MANIFEST_MAX_SIDE_OUTPUTS)
+    return oc_fail(err, OC_INVALID, "manifest candidate has %zu side outputs",
+                   c->output_count);
+  for (size_t i = 0; i < c->output_count; i++) {
+    const char *path = c->outputs[i].path;
+    size_t len = path ? strlen(path) : 0;
+    if (!valid_name(c->outputs[i].name, strlen(c->outputs[i].name)) ||
+        len < 2 || len >= 4096 || path[0] != '/')
+      return oc_fail(err, OC_INVALID, "bad manifest side output");
+  }
   for (size_t i = 0; i < c->file_count; i++) {
     const char *path = c->files[i].path;
     size_t len = path ? strlen(path) : 0;
@@ -108,6 +131,13 @@ oc_status oc_manifest_encode(const oc_manifest *manifest, oc_buffer *out,
       s = put_u8(out, c->has_depfile ? 1 : 0);
     if (s == OC_OK)
       s = put_bytes(out, c->depfile_data, c->depfile_size);
+    if (s == OC_OK)
+      s = put_u32(out, (uint32_t)c->output_count);
+    for (size_t j = 0; j < c->output_count && s == OC_OK; j++) {
+      s = put_bytes(out, c->outputs[j].name, strlen(c->outputs[j].name));
+      if (s == OC_OK)
+        s = put_bytes(out, c->outputs[j].path, strlen(c->outputs[j].path));
+    }
   }
   if (s == OC_OK) {
     oc_digest sum = oc_hash_bytes(out->data + start, out->size - start);
@@ -241,6 +271,29 @@ static const char *decode_candidate(reader *r, oc_manifest_candidate *c) {
     return "bad or truncated dependency file";
   if (!has_dep && c->depfile_size)
     return "dependency-file bytes without the flag";
+  uint32_t outputs;
+  if (!get_u32(r, &outputs) || outputs > OC_MANIFEST_MAX_SIDE_OUTPUTS)
+    return "bad side-output count";
+  c->outputs = calloc(outputs ? outputs : 1, sizeof *c->outputs);
+  if (!c->outputs)
+    return "out of memory";
+  for (uint32_t i = 0; i < outputs; i++) {
+    uint8_t *name, *path;
+    size_t name_len, path_len;
+    if (!get_bytes(r, OC_MANIFEST_NAME_SIZE - 1, &name, &name_len))
+      return "bad or truncated side-output name";
+    bool named = valid_name((const char *)name, name_len);
+    memcpy(c->outputs[i].name, name, name_len);
+    free(name);
+    if (!named)
+      return "bad side-output name";
+    if (!get_bytes(r, 4095, &path, &path_len))
+      return "bad or truncated side-output path";
+    c->outputs[i].path = (char *)path;
+    c->output_count = i + 1;
+    if (path_len < 2 || path[0] != '/' || memchr(path, '\0', path_len))
+      return "side-output path is not absolute or holds a NUL byte";
+  }
   return NULL;
 }
 
@@ -264,6 +317,8 @@ oc_status oc_manifest_decode(const void *data, size_t size, oc_manifest *out,
   uint32_t version, count;
   get_u32(&r, &version);
   get_u32(&r, &count);
+  if (version == 1)
+    return oc_fail(err, OC_NOT_FOUND, "manifest of the older format 1");
   if (version != OC_MANIFEST_FORMAT_VERSION)
     return oc_fail(err, OC_CORRUPT, "manifest format version %u", version);
   if (count > OC_MANIFEST_MAX_CANDIDATES)
@@ -295,6 +350,9 @@ void oc_manifest_candidate_free(oc_manifest_candidate *c) {
   free(c->files);
   free(c->stderr_data);
   free(c->depfile_data);
+  for (size_t i = 0; i < c->output_count; i++)
+    free(c->outputs[i].path);
+  free(c->outputs);
   memset(c, 0, sizeof *c);
 }
 
@@ -325,7 +383,17 @@ static bool copy_candidate(oc_manifest_candidate *to,
   to->stderr_data = copy_bytes(from->stderr_data, from->stderr_size);
   to->depfile_data = copy_bytes(from->depfile_data, from->depfile_size);
   to->file_count = 0;
-  bool ok = to->files && to->stderr_data && to->depfile_data;
+  to->outputs =
+      calloc(from->output_count ? from->output_count : 1, sizeof *to->outputs);
+  to->output_count = 0;
+  bool ok = to->files && to->stderr_data && to->depfile_data && to->outputs;
+  for (size_t i = 0; ok && i < from->output_count; i++) {
+    to->outputs[i] = from->outputs[i];
+    to->outputs[i].path = (char *)copy_bytes(from->outputs[i].path,
+                                             strlen(from->outputs[i].path));
+    to->output_count = i + 1;
+    ok = to->outputs[i].path != NULL;
+  }
   for (size_t i = 0; ok && i < from->file_count; i++) {
     to->files[i] = from->files[i];
     to->files[i].path =
@@ -341,8 +409,12 @@ static bool copy_candidate(oc_manifest_candidate *to,
 static bool same_result(const oc_manifest_candidate *a,
                         const oc_manifest_candidate *b) {
   if (!oc_digest_equal(&a->result_key, &b->result_key) ||
-      a->file_count != b->file_count)
+      a->file_count != b->file_count || a->output_count != b->output_count)
     return false;
+  for (size_t i = 0; i < a->output_count; i++)
+    if (strcmp(a->outputs[i].name, b->outputs[i].name) != 0 ||
+        strcmp(a->outputs[i].path, b->outputs[i].path) != 0)
+      return false;
   for (size_t i = 0; i < a->file_count; i++) {
     const oc_manifest_file *x = &a->files[i], *y = &b->files[i];
     if (x->kind != y->kind || strcmp(x->path, y->path) != 0 ||

@@ -16,7 +16,12 @@
  * candidate:
  *   result key (32) | created unix time u64 | file count u32 | files |
  *   stderr length u32 | stderr bytes | has dependency file u8 (0 or 1) |
- *   dependency file length u32 | dependency file bytes
+ *   dependency file length u32 | dependency file bytes |
+ *   side output count u32 | side outputs
+ * side output (a file written beside the object, served from the entry's
+ * output of that name):
+ *   name length u32 | name (1 to 15 of [a-z0-9._-]) |
+ *   path length u32 | path (absolute, no NUL)
  * file:
  *   kind u8 (0 read, 1 absent) | path length u32 | path (absolute, no NUL) |
  *   size u64 | mtime ns i64 | ctime ns i64 | content hash (32)
@@ -38,7 +43,7 @@ extern "C" {
 
 #define OC_MANIFEST_MAGIC "OCMAN\0\0\1"
 #define OC_MANIFEST_MAGIC_SIZE 8
-#define OC_MANIFEST_FORMAT_VERSION 1
+#define OC_MANIFEST_FORMAT_VERSION 2 /* 1 had no side outputs: a miss */
 /* A manifest keeps at most this many candidates; adding one more drops the
  * oldest. Different candidates under one direct key come from the same
  * command seeing different header contents, e.g. switching branches. */
@@ -46,6 +51,10 @@ extern "C" {
 /* Bounds a reader enforces before trusting a length. */
 #define OC_MANIFEST_MAX_SIZE ((size_t)64 << 20)
 #define OC_MANIFEST_MAX_FILES 100000
+/* At most this many side outputs per candidate (the entry's other outputs
+ * beside the object). */
+#define OC_MANIFEST_MAX_SIDE_OUTPUTS 7
+#define OC_MANIFEST_NAME_SIZE 16
 /* Bound on the stderr and the dependency file a candidate keeps. */
 #define OC_MANIFEST_MAX_OUTPUT ((size_t)16 << 20)
 
@@ -62,6 +71,13 @@ typedef struct oc_manifest_file {
   oc_digest hash; /* BLAKE2b-256 of the contents */
 } oc_manifest_file;
 
+/* A side output of the compile: the entry's output `name` is written at
+ * `path` on a direct hit. */
+typedef struct oc_manifest_output {
+  char name[OC_MANIFEST_NAME_SIZE]; /* NUL-terminated */
+  char *path;                       /* absolute, NUL-terminated */
+} oc_manifest_output;
+
 typedef struct oc_manifest_candidate {
   oc_digest result_key; /* IR-level key of the object in the store */
   uint64_t created_unix;
@@ -72,6 +88,8 @@ typedef struct oc_manifest_candidate {
   bool has_depfile; /* the compile wrote a -MD/-MMD dependency file */
   uint8_t *depfile_data;
   size_t depfile_size;
+  oc_manifest_output *outputs; /* side outputs, in the entry's order */
+  size_t output_count;
 } oc_manifest_candidate;
 
 /* A zero-initialised oc_manifest is empty and valid. */
@@ -80,7 +98,8 @@ typedef struct oc_manifest {
   size_t count;
 } oc_manifest;
 
-/* Validates and decodes; on OC_CORRUPT *out is left empty. */
+/* Validates and decodes; on OC_CORRUPT *out is left empty. A manifest of
+ * the older format 1 is OC_NOT_FOUND (a miss; the next add replaces it). */
 oc_status oc_manifest_decode(const void *data, size_t size, oc_manifest *out,
                              oc_error *err);
 

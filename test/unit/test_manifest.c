@@ -54,6 +54,7 @@ static oc_config make_config(void) {
 /* A candidate with two read files, one absent path, stderr and a .d file;
  * `tag` makes its result key and header hash distinct. */
 static oc_manifest_file files[3];
+static oc_manifest_output side[2];
 static oc_manifest_candidate sample(int tag) {
   static char paths[3][64];
   snprintf(paths[0], sizeof paths[0], "/src/main.c");
@@ -79,7 +80,17 @@ static oc_manifest_candidate sample(int tag) {
       .has_depfile = true,
       .depfile_data = (uint8_t *)dep,
       .depfile_size = sizeof dep - 1,
+      .outputs = side,
+      .output_count = 2,
   };
+  static char side_paths[2][64];
+  snprintf(side_paths[0], sizeof side_paths[0], "/src/main-%d.dwo", tag);
+  snprintf(side_paths[1], sizeof side_paths[1], "/src/main.su");
+  memset(side, 0, sizeof side);
+  snprintf(side[0].name, sizeof side[0].name, "dwo");
+  side[0].path = side_paths[0];
+  snprintf(side[1].name, sizeof side[1].name, "su");
+  side[1].path = side_paths[1];
   return c;
 }
 
@@ -117,6 +128,11 @@ static void test_round_trip(void **unused) {
   assert_memory_equal(got->stderr_data, want.stderr_data, want.stderr_size);
   assert_true(got->has_depfile);
   assert_memory_equal(got->depfile_data, want.depfile_data, want.depfile_size);
+  assert_int_equal(got->output_count, 2);
+  assert_string_equal(got->outputs[0].name, "dwo");
+  assert_string_equal(got->outputs[0].path, "/src/main-1.dwo");
+  assert_string_equal(got->outputs[1].name, "su");
+  assert_string_equal(got->outputs[1].path, "/src/main.su");
   /* Re-encoding what was decoded gives the same bytes. */
   oc_buffer again = {0};
   assert_int_equal(oc_manifest_encode(&m, &again, &err), OC_OK);
@@ -190,9 +206,15 @@ static void test_fields_validated(void **unused) {
   /* Offsets: magic 8, version 4, count 4, key 32, created 8, files 4. */
   size_t files_at = 8 + 4 + 4 + 32 + 8;
   size_t kind_at = files_at + 4;
-  b.data[8] = 2;
+  b.data[8] = 3;
   expect_corrupt(&b, "format version");
-  b.data[8] = 1;
+  b.data[8] = 1; /* the older format: a miss, not damage */
+  reseal(&b);
+  oc_manifest old;
+  oc_error old_err;
+  assert_int_equal(oc_manifest_decode(b.data, b.size, &old, &old_err),
+                   OC_NOT_FOUND);
+  b.data[8] = 2;
   b.data[12] = 17;
   expect_corrupt(&b, "candidates");
   b.data[12] = 1;
@@ -208,6 +230,16 @@ static void test_fields_validated(void **unused) {
   b.data[kind_at + 1 + 3] = 0x40; /* a path length past the end */
   expect_corrupt(&b, "path");
   b.data[kind_at + 1 + 3] = 0;
+  /* The side outputs close the candidate: "/src/main.su", then the name
+   * "su" (4 + 2 bytes) and its length (4), then the count... */
+  size_t su_path = b.size - OC_DIGEST_SIZE - strlen("/src/main.su");
+  b.data[su_path] = 'x';
+  expect_corrupt(&b, "side-output path");
+  b.data[su_path] = '/';
+  size_t su_name = su_path - 4 - 2;
+  b.data[su_name] = 'S';
+  expect_corrupt(&b, "side-output name");
+  b.data[su_name] = 's';
   oc_buffer_append(&b, "x", 1); /* a trailing byte before the checksum */
   memmove(b.data + b.size - OC_DIGEST_SIZE,
           b.data + b.size - OC_DIGEST_SIZE - 1, OC_DIGEST_SIZE);

@@ -66,6 +66,7 @@ static void names_are_stable(void **unused) {
       "uncacheable_coverage",
       "uncacheable_backend_diagnostic",
       "uncacheable_extra_output",
+      "uncacheable_save_temps",
       "uncacheable_other",
       "errors",
       "corrupt_entries",
