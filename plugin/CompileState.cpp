@@ -12,6 +12,8 @@ extern "C" {
 #include "objcache/log.h"
 }
 
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace objcache {
@@ -67,8 +69,18 @@ void CompileState::recordForDirectMode() {
       (Result != Outcome::Hit && Result != Outcome::Miss) ||
       Direct->readsClock())
     return;
+  std::vector<std::string> OutputLines;
+  for (const SideOutput &Out : SideOutputs) {
+    llvm::SmallString<256> Path(Out.Path);
+    llvm::sys::fs::make_absolute(Path);
+    llvm::sys::path::remove_dots(Path); // ".." stays: it may cross a symlink
+    OutputLines.push_back("output " + Out.Name + " " + Path.str().str());
+  }
+  // The launcher stores LLVM IR and bitcode itself (Plugin.cpp, classify).
+  if (BitcodeOutput)
+    OutputLines.push_back("store");
   std::string Error;
-  if (!Direct->write(*CI, KeyHex, NamedFiles, Error) &&
+  if (!Direct->write(*CI, KeyHex, NamedFiles, OutputLines, Error) &&
       Error.find("newline") == std::string::npos)
     llvm::errs() << "objcache: warning: cannot record the files read for "
                     "direct mode: "

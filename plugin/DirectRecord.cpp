@@ -116,6 +116,7 @@ DirectRecorder::start(clang::CompilerInstance &CI) {
 bool DirectRecorder::write(clang::CompilerInstance &CI,
                            const std::string &KeyHex,
                            const std::vector<std::string> &OptionFiles,
+                           const std::vector<std::string> &OutputLines,
                            std::string &Error) {
   std::set<std::string> Read = Log->Found;
   if (CI.hasSourceManager()) {
@@ -134,12 +135,19 @@ bool DirectRecorder::write(clang::CompilerInstance &CI,
         Error = "a file name holds a newline";
         return false;
       }
+  for (const std::string &Line : OutputLines)
+    if (Line.find('\n') != std::string::npos) {
+      Error = "a file name holds a newline";
+      return false;
+    }
   std::string Text = "objcache-direct-record 1\nkey " + KeyHex + "\n";
   for (const std::string &File : Read)
     Text += "read " + File + "\n";
   for (const std::string &File : Log->Missing)
     if (!Read.count(File))
       Text += "absent " + File + "\n";
+  for (const std::string &Line : OutputLines)
+    Text += Line + "\n";
   Text += "end\n";
 
   // O_EXCL: a second translation unit in the same process must not pass

@@ -14,6 +14,10 @@
 //   key <64 hex digits>
 //   read <absolute path>        (any number)
 //   absent <absolute path>      (any number)
+//   output <name> <absolute path>  a side output: the entry's output <name>
+//                                  is written there on a direct hit
+//   store                       LLVM IR or bitcode output: the launcher
+//                               stores the finished output under the key
 //   end
 //
 //===----------------------------------------------------------------------===//
@@ -51,10 +55,12 @@ public:
   // must not become a candidate (the launcher would replay a stale date).
   bool readsClock() const { return Log->ReadsClock; }
 
-  // Writes the record with the IR-level key and the files named by options
-  // (the "file" factor). Returns false with a reason on failure.
+  // Writes the record with the IR-level key, the files named by options
+  // (the "file" factor) and the "output"/"store" lines of OutputLines.
+  // Returns false with a reason on failure.
   bool write(clang::CompilerInstance &CI, const std::string &KeyHex,
-             const std::vector<std::string> &OptionFiles, std::string &Error);
+             const std::vector<std::string> &OptionFiles,
+             const std::vector<std::string> &OutputLines, std::string &Error);
 
 private:
   std::string Path;

@@ -659,9 +659,14 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
   // anything earlier in the translation unit grows (a comment in a header),
   // yet cannot change the object, and a compile with a backend diagnostic
   // is never stored. They are left out of the hash, then put back.
-  unsigned SrcLoc = M.getContext().getMDKindID("srcloc");
+  // The kind is looked up, never registered: a new kind would land in the
+  // bitcode of an -emit-llvm or -flto compile.
+  SmallVector<StringRef, 64> Kinds;
+  M.getContext().getMDKindNames(Kinds);
+  auto Kind = llvm::find(Kinds, "srcloc");
+  unsigned SrcLoc = Kind == Kinds.end() ? 0 : unsigned(Kind - Kinds.begin());
   std::vector<std::pair<Instruction *, MDNode *>> SrcLocs;
-  for (Function &F : M)
+  for (Function &F : SrcLoc ? M.functions() : make_range(M.end(), M.end()))
     for (BasicBlock &BB : F)
       for (Instruction &I : BB)
         if (auto *Call = dyn_cast<CallBase>(&I); Call && Call->isInlineAsm())

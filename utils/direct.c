@@ -178,22 +178,34 @@ static bool write_atomically(const char *path, const void *data, size_t len,
 /* Serves candidate c. 1: served; 0: its object is no longer in the store;
  * -1: a fault (reported), compile instead. */
 static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
-  oc_buffer object = {0};
+  /* Every output the compile wrote must be in the entry: never a part. */
+  const char *required[1 + OC_MANIFEST_MAX_SIDE_OUTPUTS] = {OC_ENTRY_OBJECT};
+  for (size_t i = 0; i < c->output_count; i++)
+    required[1 + i] = c->outputs[i].name;
+  oc_entry_contents contents = {0};
   oc_entry_meta meta = {0};
   oc_error err = {0};
   oc_status status =
-      oc_store_get(ctx->store, &c->result_key, &object, &meta, &err);
+      oc_store_get_outputs(ctx->store, &c->result_key, required,
+                           1 + c->output_count, &contents, &meta, &err);
   if (status == OC_NOT_FOUND)
     return 0;
   if (status != OC_OK) {
     warn(ctx->cfg, err.message);
-    oc_buffer_free(&object);
+    oc_entry_contents_free(&contents);
     return status == OC_CORRUPT ? 0 : -1;
   }
   char why[2 * PATH_MAX];
-  bool ok = write_atomically(ctx->args.output, object.data, object.size, why,
+  const oc_entry_output *object = oc_entry_find(&contents, OC_ENTRY_OBJECT);
+  bool ok = write_atomically(ctx->args.output, object->data, object->size, why,
                              sizeof why);
-  oc_buffer_free(&object);
+  for (size_t i = 0; ok && i < c->output_count; i++) {
+    const oc_entry_output *side = oc_entry_find(&contents, c->outputs[i].name);
+    if (!side->absent) /* absent: the compile leaves the file alone */
+      ok = write_atomically(c->outputs[i].path, side->data, side->size, why,
+                            sizeof why);
+  }
+  oc_entry_contents_free(&contents);
   if (ok && ctx->args.has_depfile)
     ok = write_atomically(ctx->args.depfile, c->depfile_data, c->depfile_size,
                           why, sizeof why);
@@ -232,7 +244,31 @@ static bool too_new(const struct timespec *t, const struct timespec *start,
 /* Reads the record the plugin wrote (see plugin/DirectRecord.h) and
  * builds the candidate's key and files from it. NULL when fine, else why
  * it cannot be recorded. */
+/* Adds the side output of an "output <name> <path>" record line. */
+static const char *add_side_output(oc_manifest_candidate *c, char *spec) {
+  char *space = strchr(spec, ' ');
+  if (!space || space == spec || (size_t)(space - spec) >= OC_MANIFEST_NAME_SIZE ||
+      space[1] != '/')
+    return "bad output line in record";
+  if (c->output_count == OC_MANIFEST_MAX_SIDE_OUTPUTS)
+    return "too many side outputs";
+  oc_manifest_output *grown =
+      realloc(c->outputs, (c->output_count + 1) * sizeof *grown);
+  if (!grown)
+    return "out of memory";
+  c->outputs = grown;
+  oc_manifest_output *o = &c->outputs[c->output_count];
+  memset(o, 0, sizeof *o);
+  memcpy(o->name, spec, (size_t)(space - spec));
+  o->path = strdup(space + 1);
+  if (!o->path)
+    return "out of memory";
+  c->output_count++;
+  return NULL;
+}
+
 static const char *read_record(const char *path, oc_manifest_candidate *c,
+                               bool *store_output,
                                const struct timespec *start, char *detail,
                                size_t detail_size) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -262,6 +298,10 @@ static const char *read_record(const char *path, oc_manifest_candidate *c,
         why = "bad key in record";
     } else if (strcmp(line, "end") == 0) {
       ended = true;
+    } else if (strncmp(line, "output ", 7) == 0) {
+      why = add_side_output(c, line + 7);
+    } else if (strcmp(line, "store") == 0) {
+      *store_output = true;
     } else {
       bool absent = strncmp(line, "absent /", 8) == 0;
       if (!absent && strncmp(line, "read /", 6) != 0) {
@@ -322,14 +362,49 @@ static const char *read_record(const char *path, oc_manifest_candidate *c,
   return NULL;
 }
 
+/* LLVM IR and bitcode outputs: clang gives the plugin no hook after it
+ * writes them, so the launcher stores the finished file under the key the
+ * plugin computed (docs/design.md). NULL when stored, else why not. */
+static const char *store_compiled_output(direct_ctx *ctx,
+                                         const oc_digest *key) {
+  int fd = open(ctx->args.output, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  oc_buffer bytes = {0};
+  bool read_ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                 oc_fs_read_fd(fd, ctx->args.output, (size_t)OC_ENTRY_MAX_CONTENT,
+                               &bytes, NULL) == OC_OK;
+  if (fd >= 0)
+    close(fd);
+  if (!read_ok) {
+    oc_buffer_free(&bytes);
+    return "cannot read the output";
+  }
+  oc_entry_output object;
+  oc_entry_meta meta = {(uint64_t)time(NULL), now_ms() - ctx->started_ms};
+  oc_error err = {0};
+  oc_status status = oc_entry_output_set(&object, OC_ENTRY_OBJECT, bytes.data,
+                                         bytes.size, false, &err);
+  if (status == OC_OK)
+    status = oc_store_put_outputs(ctx->store, key, &object, 1, &meta, &err);
+  oc_buffer_free(&bytes);
+  if (status != OC_OK) {
+    warn(ctx->cfg, err.message);
+    return "cannot store the output";
+  }
+  return NULL;
+}
+
 static void add_candidate(direct_ctx *ctx, const char *record_path,
                           const struct timespec *start,
                           const oc_buffer *err_out, bool err_overflow) {
   oc_manifest_candidate c = {0};
   char detail[PATH_MAX + 64];
-  const char *why =
-      err_overflow ? "too much output on stderr"
-                   : read_record(record_path, &c, start, detail, sizeof detail);
+  bool store_output = false;
+  const char *why = err_overflow ? "too much output on stderr"
+                                 : read_record(record_path, &c, &store_output,
+                                               start, detail, sizeof detail);
+  if (!why && store_output)
+    why = store_compiled_output(ctx, &c.result_key);
   oc_buffer dep = {0};
   if (!why && ctx->args.has_depfile) {
     int fd = open(ctx->args.depfile, O_RDONLY | O_CLOEXEC);

@@ -3,9 +3,10 @@
  *
  * Direct mode serves a compile without running clang, so it must know
  * every file the command would write: the object (-o, or the name clang
- * picks), and the dependency file of -MD/-MMD. Anything it cannot account
- * for exactly (several inputs, response files, preprocessing only, extra
- * outputs such as -save-temps or split DWARF, modules, VFS overlays, an
+ * picks), the dependency file of -MD/-MMD, and the side outputs the plugin
+ * records (.dwo, .gcno, .su, optimization records). Anything it cannot
+ * account for exactly (several inputs, response files, preprocessing only,
+ * extra outputs such as -save-temps, modules, VFS overlays, an
  * option it does not know that takes a separate value) is refused with a
  * reason, and the command goes the plain plugin way. */
 #include "tool.h"
@@ -24,12 +25,13 @@ static const char *const separate_value[] = {
     "--sysroot", "-Xlinker", "-Xassembler", "--config",
 };
 
-/* Prefixes of options direct mode does not handle. */
+/* Prefixes of options direct mode does not handle. Side outputs (split
+ * DWARF, coverage notes, stack usage, optimization records) are fine: the
+ * plugin records where clang wrote each, and a hit writes them from the
+ * entry. So are -emit-llvm and -flto (the launcher stores the output). */
 static const char *const refused_prefix[] = {
-    "-E", "-M", "-fsyntax-only", "-save-temps", "-emit-", "-flto",
-    "-gsplit-dwarf", "--coverage", "-ftest-coverage", "-fprofile-arcs",
-    "-ftime-trace", "-ftime-report", "-fsave-optimization-record",
-    "-foptimization-record-file", "-fstack-usage", "-Xclang", "-Xarch",
+    "-E", "-M", "-fsyntax-only", "-save-temps", "-emit-", "-flto-",
+    "-fthin-link-bitcode", "-ftime-trace", "-ftime-report", "-Xclang", "-Xarch",
     "-Xpreprocessor", "-Xcuda", "-Xopenmp", "-Wp,", "-ivfsoverlay",
     "-working-directory", "--config-system-dir", "--config-user-dir",
     "-fmodule", "-fcxx-modules", "-fimplicit-module", "-fplugin",
@@ -102,6 +104,7 @@ bool tool_direct_parse(char **args, direct_args *out) {
   memset(out, 0, sizeof *out);
   const char *output = NULL, *depfile = NULL;
   bool compile = false, assemble_only = false, deps = false;
+  bool emit_llvm = false; /* .bc (with -c) or .ll (with -S) */
   size_t inputs = 0;
   for (size_t i = 0; args[i]; i++) {
     const char *arg = args[i];
@@ -118,6 +121,8 @@ bool tool_direct_parse(char **args, direct_args *out) {
       compile = true;
     } else if (strcmp(arg, "-S") == 0) {
       assemble_only = true;
+    } else if (strcmp(arg, "-emit-llvm") == 0) {
+      emit_llvm = true;
     } else if (strcmp(arg, "-MD") == 0 || strcmp(arg, "-MMD") == 0) {
       deps = true;
     } else if ((strncmp(arg, "-o", 2) == 0 && strncmp(arg, "-ob", 3) != 0) ||
@@ -158,7 +163,9 @@ bool tool_direct_parse(char **args, direct_args *out) {
   out->assembly = assemble_only;
   if (output)
     snprintf(out->output, sizeof out->output, "%s", output);
-  else if (!replace_extension(out->input, true, out->assembly ? ".s" : ".o",
+  else if (!replace_extension(out->input, true,
+                              emit_llvm ? (out->assembly ? ".ll" : ".bc")
+                                        : (out->assembly ? ".s" : ".o"),
                               out->output, sizeof out->output))
     return refuse(out, "path too long");
   out->has_depfile = deps;
