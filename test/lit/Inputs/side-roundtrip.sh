@@ -9,6 +9,9 @@
 # for the object and every side output plain clang wrote (.dwo, .gcno, .su,
 # .opt.yaml beside OUTPUT), comparing both cached compiles with plain clang's
 # bytes. A side output plain clang did not write must not appear either.
+# With OC_VIA_LAUNCHER=1 the cached compiles go through the launcher
+# (objcache clang-22 ...), and an outcome is every line that compile logged,
+# joined by "+" (e.g. direct-miss+miss, direct-hit).
 set -euo pipefail
 work=$1 src=$2 out=$3
 shift 3
@@ -16,19 +19,27 @@ cd "$work"
 export OBJCACHE_DIR=$work/cache OBJCACHE_LOGFILE=$work/log
 stem=${out%.*}
 outputs=("$out" "$stem.dwo" "$stem.gcno" "$stem.su" "$stem.opt.yaml" "$stem.opt.bitstream")
+c_flag=-c
+for f in "$@"; do [[ $f == -S ]] && c_flag=; done
 rm -rf plain && mkdir -p plain
 clean() { rm -f "${outputs[@]}"; }
 clean
-env -u OBJCACHE_DIR -u OBJCACHE_LOGFILE "$OC_CLANG" "$@" -c "$src" -o "$out"
+env -u OBJCACHE_DIR -u OBJCACHE_LOGFILE "$OC_CLANG" "$@" $c_flag "$src" -o "$out"
 for f in "${outputs[@]}"; do
   if [[ -e $f ]]; then mkdir -p "plain/$(dirname "$f")"; mv "$f" "plain/$f"; fi
 done
-outcome() { tail -n 1 "$work/log" | cut -f4; }
+touch "$work/log"
+outcome() { tail -n +"$((before + 1))" "$work/log" | cut -f4 | paste -sd+; }
 line="$*:"
 results=()
 for round in 1 2 3; do
   [[ $round == 3 ]] || clean
-  "$OC_CLANG" -fpass-plugin="$OC_PLUGIN" "$@" -c "$src" -o "$out"
+  before=$(wc -l < "$work/log")
+  if [[ ${OC_VIA_LAUNCHER:-} == 1 ]]; then
+    "$OC_TOOL" clang-22 "$@" $c_flag "$src" -o "$out"
+  else
+    "$OC_CLANG" -fpass-plugin="$OC_PLUGIN" "$@" $c_flag "$src" -o "$out"
+  fi
   line+=" $(outcome)"
   i=0
   for f in "${outputs[@]}"; do
