@@ -139,7 +139,7 @@ int tool_show_stats(const oc_config *cfg) {
   printf("Uncacheable       %" PRIu64 "\n", v[OC_STAT_UNCACHEABLE]);
   for (int i = OC_STAT_UNCACHEABLE + 1; i < OC_STAT_ERRORS; i++)
     if (v[i])
-      printf("  %-24s%" PRIu64 "\n", reason_label((oc_stat)i), v[i]);
+      printf("  %-31s %" PRIu64 "\n", reason_label((oc_stat)i), v[i]);
   printf("Errors            %" PRIu64 "\n", v[OC_STAT_ERRORS]);
   printf("Corrupt entries   %" PRIu64 "\n", v[OC_STAT_CORRUPT_ENTRIES]);
   printf("Evictions         %" PRIu64 "\n", v[OC_STAT_EVICTIONS]);
