@@ -21,7 +21,7 @@ typedef enum oc_stat {
   OC_STAT_UNCACHEABLE, /* total of the uncacheable_* reasons below */
   OC_STAT_UNCACHEABLE_IR_INPUT,     /* LLVM IR or bitcode input */
   OC_STAT_UNCACHEABLE_OUTPUT_KIND,  /* not an object or assembly file */
-  OC_STAT_UNCACHEABLE_SPLIT_DWARF,  /* a .dwo that cannot be reproduced */
+  OC_STAT_UNCACHEABLE_SPLIT_DWARF,  /* no longer counted: .dwo is cached */
   OC_STAT_UNCACHEABLE_COVERAGE,     /* .gcno of an unusual layout */
   OC_STAT_UNCACHEABLE_BACKEND_DIAG, /* optimizer/backend emitted a diagnostic */
   OC_STAT_UNCACHEABLE_EXTRA_OUTPUT, /* time reports, thin-link bitcode, ... */
