@@ -7,12 +7,12 @@ set(CPACK_PACKAGE_NAME objcache)
 set(CPACK_PACKAGE_VENDOR "objcache")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
   "compilation cache inside Clang 22, as an LLVM pass plugin")
+# The summary above becomes the first line of the description.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-  "compilation cache inside Clang 22, as an LLVM pass plugin
- objcache caches object files keyed by the LLVM IR and the complete
- code-generation configuration clang 22 sees. It is used as a pass plugin
- (-fpass-plugin), as a ccache-like launcher (objcache clang-22 ...), or
- through the compiler links in /usr/lib/objcache/bin put first on PATH.")
+  "objcache caches object files keyed by the LLVM IR and the complete
+code-generation configuration clang 22 sees. It is used as a pass plugin
+(-fpass-plugin), as a ccache-like launcher (objcache clang-22 ...), or
+through the compiler links in /usr/lib/objcache/bin put first on PATH.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # objcache_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "objcache developers <objcache@localhost>")
