@@ -163,9 +163,9 @@ static bool find_compiler(const char *name, char *path, size_t size,
                      : snprintf(path, size, "%.*s/%s", (int)(end - p), p, name);
     struct stat st;
     if (n > 0 && (size_t)n < size && !is_masquerade_dir(p, end - p) &&
-        stat(path, &st) == 0 &&
-        S_ISREG(st.st_mode) && access(path, X_OK) == 0 &&
-        realpath(path, real) && !(self && strcmp(real, self) == 0))
+        stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+        access(path, X_OK) == 0 && realpath(path, real) &&
+        !(self && strcmp(real, self) == 0))
       return true;
     if (!*end)
       break;
@@ -213,10 +213,8 @@ int tool_masquerade(char **argv) {
   if (slash) {
     char dir[PATH_MAX];
     int n = snprintf(dir, sizeof dir, "%.*s", (int)(slash - argv[0]), argv[0]);
-    if (n <= 0 || (size_t)n >= sizeof dir ||
-        !realpath(dir, masquerade_dir))
-      snprintf(masquerade_dir, sizeof masquerade_dir, "%s",
-               n == 0 ? "/" : "");
+    if (n <= 0 || (size_t)n >= sizeof dir || !realpath(dir, masquerade_dir))
+      snprintf(masquerade_dir, sizeof masquerade_dir, "%s", n == 0 ? "/" : "");
     argv[0] = (char *)slash + 1; /* the real compiler is searched by name */
   }
   return tool_launch(argv);
@@ -229,7 +227,7 @@ int tool_launch(char **argv) {
     return 127;
   if (!find_compiler(name, path, sizeof path, real)) {
     fprintf(stderr, "objcache: %s: compiler not found%s\n", name,
-            strchr(name, '/')  ? ""
+            strchr(name, '/')   ? ""
             : masquerade_dir[0] ? " in PATH (after objcache's own directory)"
                                 : " in PATH");
     return 127;

@@ -46,8 +46,8 @@ bool tool_plugin_path(char *out, size_t out_size, char *why, size_t why_size) {
     ;
   int prefix_len = (int)(prefix_end - self);
   for (size_t i = 0; i < sizeof plugin_places / sizeof plugin_places[0]; i++) {
-    int n = snprintf(out, out_size, "%.*s/%s", prefix_len, self,
-                     plugin_places[i]);
+    int n =
+        snprintf(out, out_size, "%.*s/%s", prefix_len, self, plugin_places[i]);
     if (n < 0 || (size_t)n >= out_size) {
       snprintf(why, why_size, "path of %s too long", self);
       return false;
