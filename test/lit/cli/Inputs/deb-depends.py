@@ -28,16 +28,10 @@ for line in subprocess.run(["ldconfig", "-p"], check=True, capture_output=True,
         cache.setdefault(m.group(1), []).append(m.group(2))
 
 
-def owners(path):
-    """Packages that ship path, also under its other name on a merged /usr
-    (dpkg knows /usr/lib/x/libfoo.so.1 or /lib/x/libfoo.so.1, not both)."""
-    other = path[4:] if path.startswith("/usr/") else "/usr" + path
-    found = set()
-    for p in (path, other):
-        out = subprocess.run(["dpkg", "-S", p], capture_output=True,
-                             text=True).stdout
-        found |= {o.split(":")[0].strip() for o in out.splitlines()}
-    return found
+def variants(path):
+    """path and its other name on a merged /usr (dpkg knows
+    /usr/lib/x/libfoo.so.1 or /lib/x/libfoo.so.1, not both)."""
+    return [path, path[4:] if path.startswith("/usr/") else "/usr" + path]
 
 
 elves = []
@@ -51,17 +45,31 @@ for top, _, files in os.walk(root):
 if len(elves) < 2:
     sys.exit("expected the launcher and the plugin, found " + str(elves))
 
+needed = {}  # (elf, soname) -> candidate paths
 for elf in elves:
     out = subprocess.run(["llvm-readelf", "-d", elf], check=True,
                          capture_output=True, text=True).stdout
     for soname in re.findall(r"\(NEEDED\)\s+Shared library: \[(.*)\]", out):
-        paths = cache.get(soname)
-        if not paths:
+        if soname not in cache:
             sys.exit(f"{elf}: {soname} not in the ldconfig cache")
-        pkgs = set().union(*(owners(p) for p in paths))
-        if not pkgs & names:
-            sys.exit(f"{os.path.relpath(elf, root)}: {soname} ({paths}, from "
-                     f"{', '.join(sorted(pkgs)) or 'no package'}) is not in "
-                     f"Depends: {depends}")
-        print(f"{os.path.relpath(elf, root)}: {soname} from "
-              f"{', '.join(sorted(pkgs & names))}")
+        needed[(elf, soname)] = [v for p in cache[soname] for v in variants(p)]
+
+# One dpkg -S for every path (each call reads the whole package database);
+# paths no package ships are left out of its answer.
+owner = {}
+query = sorted({p for paths in needed.values() for p in paths})
+out = subprocess.run(["dpkg", "-S", *query], capture_output=True,
+                     text=True).stdout
+for line in out.splitlines():
+    pkgs, _, path = line.partition(": ")
+    for pkg in pkgs.split(", "):
+        owner.setdefault(path, set()).add(pkg.split(":")[0])
+
+for (elf, soname), paths in needed.items():
+    pkgs = set().union(*(owner.get(p, set()) for p in paths))
+    rel = os.path.relpath(elf, root)
+    if not pkgs & names:
+        sys.exit(f"{rel}: {soname} ({paths}, from "
+                 f"{', '.join(sorted(pkgs)) or 'no package'}) is not in "
+                 f"Depends: {depends}")
+    print(f"{rel}: {soname} from {', '.join(sorted(pkgs & names))}")
