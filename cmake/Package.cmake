@@ -18,5 +18,9 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # objcache_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "objcache developers <objcache@localhost>")
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# Stripped, as Debian ships binaries. The plugin keeps its build-id, which
+# is what the cache key knows it by, so the package shares entries with
+# the unstripped build it came from.
+set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS clang-22)
 include(CPack)
