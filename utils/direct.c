@@ -175,6 +175,25 @@ static bool write_atomically(const char *path, const void *data, size_t len,
   return true;
 }
 
+/* Writes a side output where the compile wrote it. A path that is not a
+ * regular file (a FIFO, /dev/null) is written in place, as clang writes it:
+ * a rename would replace it. */
+static bool write_side_output(const char *path, const void *data, size_t len,
+                              char *why, size_t why_size) {
+  struct stat st;
+  if (lstat(path, &st) != 0 || S_ISREG(st.st_mode))
+    return write_atomically(path, data, len, why, why_size);
+  int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+  int e = fd < 0 ? errno : oc_fs_write_all(fd, data, len);
+  if (fd >= 0 && close(fd) != 0 && e == 0)
+    e = errno;
+  if (e != 0) {
+    snprintf(why, why_size, "cannot write %s: %s", path, strerror(e));
+    return false;
+  }
+  return true;
+}
+
 /* Serves candidate c. 1: served; 0: its object is no longer in the store;
  * -1: a fault (reported), compile instead. */
 static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
@@ -202,8 +221,8 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
   for (size_t i = 0; ok && i < c->output_count; i++) {
     const oc_entry_output *side = oc_entry_find(&contents, c->outputs[i].name);
     if (!side->absent) /* absent: the compile leaves the file alone */
-      ok = write_atomically(c->outputs[i].path, side->data, side->size, why,
-                            sizeof why);
+      ok = write_side_output(c->outputs[i].path, side->data, side->size, why,
+                             sizeof why);
   }
   oc_entry_contents_free(&contents);
   if (ok && ctx->args.has_depfile)
