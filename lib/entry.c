@@ -210,8 +210,8 @@ oc_status oc_entry_encode_outputs(const oc_digest *key,
                        ZSTD_getErrorName(csize));
       }
     }
-    oc_digest checksum = oc_hash_bytes(o->size ? (const void *)o->data : "",
-                                       o->size);
+    oc_digest checksum =
+        oc_hash_bytes(o->size ? (const void *)o->data : "", o->size);
     put_u32(rec + REC_FLAGS, o->absent ? OC_ENTRY_OUTPUT_ABSENT : 0);
     put_u32(rec + REC_METHOD, OC_ENTRY_COMPRESSION_ZSTD);
     put_u32(rec + REC_LEVEL, (uint32_t)compression_level);
@@ -244,8 +244,7 @@ oc_status oc_entry_encode(const oc_digest *key, const void *content,
     return oc_fail(err, OC_INVALID, "oc_entry_encode: NULL argument");
   if ((uint64_t)size > OC_ENTRY_MAX_CONTENT)
     return oc_fail(err, OC_INVALID,
-                   "object of %zu bytes is over the limit of %" PRIu64
-                   " bytes",
+                   "object of %zu bytes is over the limit of %" PRIu64 " bytes",
                    size, OC_ENTRY_MAX_CONTENT);
   oc_entry_output object;
   oc_status status =
@@ -408,8 +407,7 @@ static oc_status read_header(const uint8_t *p, size_t size,
   if (size < OC_ENTRY_MAGIC_SIZE ||
       memcmp(p + OFF_MAGIC, OC_ENTRY_MAGIC, OC_ENTRY_MAGIC_SIZE) != 0)
     return oc_fail(err, OC_CORRUPT, "bad magic: not an objcache entry");
-  if (size >= OFF_VERSION + 4 &&
-      get_u32(p + OFF_VERSION) == OLD_FORMAT_VERSION)
+  if (size >= OFF_VERSION + 4 && get_u32(p + OFF_VERSION) == OLD_FORMAT_VERSION)
     return oc_fail(err, OC_NOT_FOUND,
                    "entry of the older format %d (one object only)",
                    OLD_FORMAT_VERSION);
@@ -442,11 +440,13 @@ static oc_status read_header(const uint8_t *p, size_t size,
                    OC_ENTRY_MAX_OUTPUTS);
   uint32_t record_size = get_u32(p + OFF_RECORD_SIZE);
   if (record_size != RECORD_END)
-    return oc_fail(err, OC_CORRUPT, "output record size %" PRIu32
-                   " (expected %d)", record_size, RECORD_END);
+    return oc_fail(err, OC_CORRUPT,
+                   "output record size %" PRIu32 " (expected %d)", record_size,
+                   RECORD_END);
   if (size - HEADER_END < (size_t)n * RECORD_END)
-    return oc_fail(err, OC_CORRUPT, "truncated output table: %zu bytes for %"
-                   PRIu32 " outputs", size - HEADER_END, n);
+    return oc_fail(err, OC_CORRUPT,
+                   "truncated output table: %zu bytes for %" PRIu32 " outputs",
+                   size - HEADER_END, n);
   oc_digest sum = oc_hash_bytes(p + HEADER_END, (size_t)n * RECORD_END);
   if (memcmp(sum.bytes, p + OFF_TABLE_SUM, OC_DIGEST_SIZE) != 0)
     return oc_fail(err, OC_CORRUPT, "output table checksum mismatch");
@@ -488,14 +488,14 @@ oc_status oc_entry_decode_outputs(const void *data, size_t size,
     csum += records[i].csize;
     if (records[i].usize > OC_ENTRY_MAX_CONTENT - usum)
       return oc_fail(err, OC_CORRUPT,
-                     "outputs of over %" PRIu64 " bytes in all", 
+                     "outputs of over %" PRIu64 " bytes in all",
                      OC_ENTRY_MAX_CONTENT);
     usum += records[i].usize;
   }
   if (csum != payload)
     return oc_fail(err, OC_CORRUPT,
-                   "compressed sizes add up to %" PRIu64
-                   " but %" PRIu64 " payload bytes present",
+                   "compressed sizes add up to %" PRIu64 " but %" PRIu64
+                   " payload bytes present",
                    csum, payload);
 
   size_t offsets[OC_ENTRY_MAX_OUTPUTS];
@@ -512,13 +512,12 @@ oc_status oc_entry_decode_outputs(const void *data, size_t size,
                                             : (const uint8_t *)"",
                           (size_t)r->usize);
         if (memcmp(sum.bytes, r->checksum, OC_DIGEST_SIZE) != 0)
-          status = oc_fail(err, OC_CORRUPT, "output %s: checksum mismatch",
-                           r->name);
+          status =
+              oc_fail(err, OC_CORRUPT, "output %s: checksum mismatch", r->name);
       } else if (status == OC_CORRUPT) {
         char detail[OC_ERROR_MESSAGE_SIZE];
         snprintf(detail, sizeof detail, "%s", err ? err->message : "");
-        status = oc_fail(err, OC_CORRUPT, "output %s: %.400s", r->name,
-                         detail);
+        status = oc_fail(err, OC_CORRUPT, "output %s: %.400s", r->name, detail);
       }
       if (status != OC_OK) {
         oc_entry_contents_free(out);
@@ -557,8 +556,8 @@ oc_status oc_entry_decode(const void *data, size_t size,
   const oc_entry_output *object = oc_entry_find(&contents, OC_ENTRY_OBJECT);
   if (!object || object->absent)
     status = oc_fail(err, OC_CORRUPT, "entry has no object");
-  else if (oc_buffer_append(content, object->size ? object->data
-                                                  : (const uint8_t *)"",
+  else if (oc_buffer_append(content,
+                            object->size ? object->data : (const uint8_t *)"",
                             object->size) != OC_OK)
     status = oc_fail(err, OC_NO_MEMORY, "out of memory decoding an entry");
   oc_entry_contents_free(&contents);

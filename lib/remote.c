@@ -261,9 +261,8 @@ static void settle(oc_remote *remote, const value_kind *kind, bool lookup,
 }
 
 oc_status oc_remote_get(oc_remote *remote, const oc_digest *key,
-                        oc_buffer *entry, const char *const *required,
-                        size_t n, oc_entry_contents *contents,
-                        oc_entry_meta *meta) {
+                        oc_buffer *entry, const char *const *required, size_t n,
+                        oc_entry_contents *contents, oc_entry_meta *meta) {
   char name[64 + 16];
   oc_error err = {0};
   oc_status status = fetch(remote, &object_kind, key, name, entry, &err);

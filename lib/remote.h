@@ -42,9 +42,8 @@ void oc_remote_take_stats(oc_remote *remote, oc_stats *into);
  * absent, corrupt, foreign or lacking an output, of an older format,
  * remote down or failing. */
 oc_status oc_remote_get(oc_remote *remote, const oc_digest *key,
-                        oc_buffer *entry, const char *const *required,
-                        size_t n, oc_entry_contents *contents,
-                        oc_entry_meta *meta);
+                        oc_buffer *entry, const char *const *required, size_t n,
+                        oc_entry_contents *contents, oc_entry_meta *meta);
 
 /* Uploads encoded entry bytes, unless read_only, remote_read_only or the
  * remote is down. */

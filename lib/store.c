@@ -215,8 +215,8 @@ static oc_status local_get(oc_store *store, const oc_digest *key,
 
 oc_status oc_store_get_outputs(oc_store *store, const oc_digest *key,
                                const char *const *required, size_t n,
-                               oc_entry_contents *contents,
-                               oc_entry_meta *meta, oc_error *err) {
+                               oc_entry_contents *contents, oc_entry_meta *meta,
+                               oc_error *err) {
   if (!store || !key || !contents || (n > 0 && !required))
     return oc_fail(err, OC_INVALID, "oc_store_get_outputs: NULL argument");
   oc_entry_contents_free(contents);
@@ -300,9 +300,8 @@ oc_status oc_store_put_outputs(oc_store *store, const oc_digest *key,
   if (store->read_only)
     return OC_OK; /* read_only: serve hits, never add, in either tier */
   oc_buffer encoded = {0};
-  oc_status status =
-      oc_entry_encode_outputs(key, outputs, count, meta,
-                              store->compression_level, &encoded, err);
+  oc_status status = oc_entry_encode_outputs(
+      key, outputs, count, meta, store->compression_level, &encoded, err);
   bool encoded_ok = status == OC_OK;
   if (encoded_ok && !store->remote_only)
     status = write_entry(store, key, &encoded, err);

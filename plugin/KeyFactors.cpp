@@ -19,8 +19,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "KeyFactors.h"
-#include "SideOutputs.h"
 #include "CompileState.h"
+#include "SideOutputs.h"
 
 extern "C" {
 #include "objcache/version.h"

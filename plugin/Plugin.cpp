@@ -54,8 +54,8 @@ void classify(CompileState &State) {
   const clang::CompilerInstance &CI = *State.CI;
   const clang::CodeGenOptions &CG = CI.getCodeGenOpts();
   clang::frontend::ActionKind Action = CI.getFrontendOpts().ProgramAction;
-  State.BitcodeOutput = Action == clang::frontend::EmitBC ||
-                        Action == clang::frontend::EmitLLVM;
+  State.BitcodeOutput =
+      Action == clang::frontend::EmitBC || Action == clang::frontend::EmitLLVM;
   collectSideOutputs(State);
   if (!CG.SaveTempsFilePrefix.empty())
     State.markUncacheable(OC_STAT_UNCACHEABLE_SAVE_TEMPS,
@@ -361,8 +361,8 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
 
   std::string Why;
   bool Fatal = false;
-  bool Captured = codeGenWithSideOutputs(*State, M, TM, FileType,
-                                         State->Object, Why, Fatal);
+  bool Captured = codeGenWithSideOutputs(*State, M, TM, FileType, State->Object,
+                                         Why, Fatal);
   WatchingDiagnosticHandler::uninstall(M.getContext());
   if (!Captured && State->Object.empty()) {
     // Let clang try, and report, exactly as it would without objcache.

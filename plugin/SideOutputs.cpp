@@ -40,8 +40,7 @@ SideOutput *find(CompileState &State, StringRef Name) {
 bool isLate(const SideOutput &Out) { return Out.Name == OptRecordOutput; }
 
 // Reads a file the compile just wrote; it must be a regular file.
-bool readOutput(const std::string &Path, std::string &Bytes,
-                std::string &Why) {
+bool readOutput(const std::string &Path, std::string &Bytes, std::string &Why) {
   sys::fs::file_status St;
   if (sys::fs::status(Path, St) || !sys::fs::is_regular_file(St)) {
     Why = Path + " is not a regular file after the compile";
@@ -166,10 +165,11 @@ void addSideOutputFactors(oc_key_builder *Key, const CompileState &State,
         std::string Value = Exists ? "exists" : "absent";
         if (Filtered) {
           SmallString<256> Real;
-          std::string Whole = Exists ? File
-                                     : (SP->getDirectory() + "/" + File).str();
-          Value += sys::fs::real_path(Whole, Real) ? " no-real-path"
-                                                   : " real " + Real.str().str();
+          std::string Whole =
+              Exists ? File : (SP->getDirectory() + "/" + File).str();
+          Value += sys::fs::real_path(Whole, Real)
+                       ? " no-real-path"
+                       : " real " + Real.str().str();
         }
         oc_key_add(Key, "side-output", (Name + " file " + File).c_str(),
                    Value.data(), Value.size());
@@ -209,8 +209,8 @@ bool codeGenWithSideOutputs(CompileState &State, Module &M, TargetMachine &TM,
     TM.Options.StackUsageOutput = SuTemp.str().str();
   }
   SmallVector<char, 0> DwoBytes;
-  bool Emitted = runCodeGen(M, TM, FileType, CG, Object,
-                            Dwo ? &DwoBytes : nullptr);
+  bool Emitted =
+      runCodeGen(M, TM, FileType, CG, Object, Dwo ? &DwoBytes : nullptr);
   TM.Options.StackUsageOutput = SavedSu;
   bool Ok = Emitted;
   if (!Emitted)
@@ -259,11 +259,11 @@ bool writeCachedSideOutputs(const CompileState &State, bool Late,
   for (const SideOutput &Out : State.SideOutputs) {
     if (isLate(Out) != Late)
       continue;
-    const oc_entry_output *Cached = oc_entry_find(&State.Cached, Out.Name.c_str());
+    const oc_entry_output *Cached =
+        oc_entry_find(&State.Cached, Out.Name.c_str());
     if (!Cached || Cached->absent)
       continue; // absent: the compile leaves the file alone
-    StringRef Bytes(reinterpret_cast<const char *>(Cached->data),
-                    Cached->size);
+    StringRef Bytes(reinterpret_cast<const char *>(Cached->data), Cached->size);
     if (!writeOutput(Out.Path, Bytes, Why))
       return false;
   }

@@ -266,8 +266,8 @@ static bool too_new(const struct timespec *t, const struct timespec *start,
 /* Adds the side output of an "output <name> <path>" record line. */
 static const char *add_side_output(oc_manifest_candidate *c, char *spec) {
   char *space = strchr(spec, ' ');
-  if (!space || space == spec || (size_t)(space - spec) >= OC_MANIFEST_NAME_SIZE ||
-      space[1] != '/')
+  if (!space || space == spec ||
+      (size_t)(space - spec) >= OC_MANIFEST_NAME_SIZE || space[1] != '/')
     return "bad output line in record";
   if (c->output_count == OC_MANIFEST_MAX_SIDE_OUTPUTS)
     return "too many side outputs";
@@ -287,9 +287,8 @@ static const char *add_side_output(oc_manifest_candidate *c, char *spec) {
 }
 
 static const char *read_record(const char *path, oc_manifest_candidate *c,
-                               bool *store_output,
-                               const struct timespec *start, char *detail,
-                               size_t detail_size) {
+                               bool *store_output, const struct timespec *start,
+                               char *detail, size_t detail_size) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return "no record (not cacheable, or clock macros such as __TIME__)";
@@ -389,9 +388,10 @@ static const char *store_compiled_output(direct_ctx *ctx,
   int fd = open(ctx->args.output, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
   oc_buffer bytes = {0};
-  bool read_ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-                 oc_fs_read_fd(fd, ctx->args.output, (size_t)OC_ENTRY_MAX_CONTENT,
-                               &bytes, NULL) == OC_OK;
+  bool read_ok =
+      fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      oc_fs_read_fd(fd, ctx->args.output, (size_t)OC_ENTRY_MAX_CONTENT, &bytes,
+                    NULL) == OC_OK;
   if (fd >= 0)
     close(fd);
   if (!read_ok) {

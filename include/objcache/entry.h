@@ -36,8 +36,8 @@ extern "C" {
 #define OC_ENTRY_MAGIC "OCOBJ\0\0\1"
 #define OC_ENTRY_MAGIC_SIZE 8
 #define OC_ENTRY_FORMAT_VERSION 2
-#define OC_ENTRY_HEADER_SIZE 104 /* everything before the output table */
-#define OC_ENTRY_RECORD_SIZE 80  /* one output's record in the table */
+#define OC_ENTRY_HEADER_SIZE 104    /* everything before the output table */
+#define OC_ENTRY_RECORD_SIZE 80     /* one output's record in the table */
 #define OC_ENTRY_COMPRESSION_ZSTD 1 /* the only method: one zstd frame */
 /* At most this many outputs per entry (object + side outputs). */
 #define OC_ENTRY_MAX_OUTPUTS 8

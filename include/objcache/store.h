@@ -58,8 +58,8 @@ oc_status oc_store_get(oc_store *store, const oc_digest *key,
  * OC_NOT_FOUND. Otherwise as oc_store_get. */
 oc_status oc_store_get_outputs(oc_store *store, const oc_digest *key,
                                const char *const *required, size_t n,
-                               oc_entry_contents *contents,
-                               oc_entry_meta *meta, oc_error *err);
+                               oc_entry_contents *contents, oc_entry_meta *meta,
+                               oc_error *err);
 
 /* Compresses and stores every output of one compile as one entry (and
  * uploads it), like oc_store_put. */

@@ -499,9 +499,11 @@ static void several_outputs(void **unused) {
   oc_entry_output outs[3];
   oc_error err;
   assert_int_equal(oc_entry_output_set(&outs[0], "object", object,
-                                       sizeof object, false, &err), OC_OK);
-  assert_int_equal(oc_entry_output_set(&outs[1], "dwo", dwo, sizeof dwo,
-                                       false, &err), OC_OK);
+                                       sizeof object, false, &err),
+                   OC_OK);
+  assert_int_equal(
+      oc_entry_output_set(&outs[1], "dwo", dwo, sizeof dwo, false, &err),
+      OC_OK);
   assert_int_equal(oc_entry_output_set(&outs[2], "su", NULL, 0, true, &err),
                    OC_OK);
   oc_digest key = key_of("several");
@@ -583,9 +585,9 @@ static void several_outputs(void **unused) {
                    OC_INVALID);
   assert_int_equal(oc_entry_output_set(&named, "", "x", 1, false, &err),
                    OC_INVALID);
-  assert_int_equal(oc_entry_output_set(&named, "a-very-long-name", "x", 1,
-                                       false, &err),
-                   OC_INVALID);
+  assert_int_equal(
+      oc_entry_output_set(&named, "a-very-long-name", "x", 1, false, &err),
+      OC_INVALID);
   assert_int_equal(oc_entry_output_set(&named, "su", "x", 1, true, &err),
                    OC_INVALID);
   oc_buffer_free(&bad);

@@ -319,10 +319,10 @@ static void outputs_are_all_or_nothing(void **unused) {
   oc_error err;
   oc_digest key = key_in(0x43, 1);
   oc_entry_output outs[3];
-  assert_int_equal(oc_entry_output_set(&outs[0], "object", "OBJ", 3, false,
-                                       &err), OC_OK);
-  assert_int_equal(oc_entry_output_set(&outs[1], "dwo", "DWO!", 4, false,
-                                       &err), OC_OK);
+  assert_int_equal(
+      oc_entry_output_set(&outs[0], "object", "OBJ", 3, false, &err), OC_OK);
+  assert_int_equal(oc_entry_output_set(&outs[1], "dwo", "DWO!", 4, false, &err),
+                   OC_OK);
   assert_int_equal(oc_entry_output_set(&outs[2], "su", NULL, 0, true, &err),
                    OC_OK);
   oc_entry_meta meta = {1, 77};
