@@ -111,10 +111,14 @@ void collectSideOutputs(CompileState &State) {
       State.SideOutputs.push_back(SideOutput{Name, Path, false, {}});
   };
   // Clang opens a .dwo file exactly when SplitDwarfOutput is set (with
-  // -gsplit-dwarf=single the sections stay in the object).
-  Add(DwoOutput, CG.SplitDwarfOutput);
+  // -gsplit-dwarf=single the sections stay in the object). The .dwo and
+  // the .su come from code generation, which an LLVM IR or bitcode output
+  // (-flto -gsplit-dwarf, as the driver passes it) never runs: no file.
+  if (!State.BitcodeOutput) {
+    Add(DwoOutput, CG.SplitDwarfOutput);
+    Add(StackUsageOutput, CG.StackUsageOutput);
+  }
   Add(GcnoOutput, CG.CoverageNotesFile);
-  Add(StackUsageOutput, CG.StackUsageOutput);
   Add(OptRecordOutput, CG.OptRecordFile);
 }
 
