@@ -3,8 +3,9 @@
  * The generator mirrors clang 22's DependencyFileGenerator (Make format):
  * targets first, wrapped before a target that would pass column 75, then
  * ':' and each dependency, wrapped so that a trailing " \" still fits,
- * each printed with PrintFilename's escaping (`#` -> `\#`, ` ` -> `\ `
- * with the backslashes before it doubled, `$` -> `$$`), then with -MP one
+ * each printed with PrintFilename's escaping (backslashes made '/', as
+ * LLVM's native() does on POSIX, then `#` -> `\#`, ` ` -> `\ `, `$` ->
+ * `$$`), then with -MP one
  * "name:" line per dependency except the main file. Columns count the
  * unescaped names, as clang does. The launcher checks the result against
  * the file clang wrote before it records a candidate, so a difference here
@@ -58,21 +59,19 @@ oc_status oc_depfile_quote_target(const char *target, oc_buffer *out) {
   return s;
 }
 
-/* PrintFilename, Make format. */
+/* PrintFilename, Make format. It first makes the name "native"
+ * (llvm::sys::path::native), which on POSIX turns every backslash into a
+ * '/': so no backslash is left to double before a space. */
 static oc_status put_filename(oc_buffer *out, const char *name) {
   oc_status s = OC_OK;
   for (size_t i = 0; name[i] && s == OC_OK; i++) {
-    if (name[i] == '#') {
+    char c = name[i] == '\\' ? '/' : name[i];
+    if (c == '#' || c == ' ')
       s = put_char(out, '\\');
-    } else if (name[i] == ' ') {
-      s = put_char(out, '\\');
-      for (size_t j = i; j > 0 && name[j - 1] == '\\' && s == OC_OK; j--)
-        s = put_char(out, '\\');
-    } else if (name[i] == '$') {
+    else if (c == '$')
       s = put_char(out, '$');
-    }
     if (s == OC_OK)
-      s = put_char(out, name[i]);
+      s = put_char(out, c);
   }
   return s;
 }
