@@ -3,7 +3,9 @@
 to a cache directory could (lib/manifest.c's format 2), and reseal its
 checksum, to test that direct mode treats manifest bytes as hostile.
 
-Usage: manifest.py FILE EDIT...
+Usage: manifest.py CACHE_DIR WITH EDIT...
+  The manifest changed is the one manifest under CACHE_DIR whose bytes
+  contain WITH. Edits apply to its newest candidate:
   path I NEW       the path of file I of the newest candidate
   size I N         its recorded size
   hash I           its content hash, replaced by zeros
@@ -11,7 +13,9 @@ Usage: manifest.py FILE EDIT...
   stderr TEXT      the stderr bytes (Python escapes: \\x1b...)
   show             print paths, deps and stderr of the newest candidate
 """
+import glob
 import hashlib
+import os
 import struct
 import sys
 
@@ -73,7 +77,12 @@ def encode(magic, version, cands):
 
 
 def main():
-    path, edits = sys.argv[1], sys.argv[2:]
+    cache, needle, edits = sys.argv[1], sys.argv[2].encode(), sys.argv[3:]
+    found = [p for p in glob.glob(os.path.join(cache, "objects", "*", "*.m"))
+             if needle in open(p, "rb").read()]
+    if len(found) != 1:
+        sys.exit("%d manifests contain %r" % (len(found), needle))
+    path = found[0]
     magic, version, cands = decode(open(path, "rb").read())
     c = cands[-1]
     while edits:
@@ -84,14 +93,16 @@ def main():
             for d in c["deps"]:
                 print("dep", d[0], d[1].decode())
             print("stderr", repr(c["stderr"]))
-        elif op == "path":
-            c["files"][int(edits.pop(0))][1] = edits.pop(0).encode()
-        elif op == "size":
-            c["files"][int(edits.pop(0))][2] = int(edits.pop(0))
+        elif op in ("path", "size", "dep"):
+            index, value = int(edits.pop(0)), edits.pop(0)
+            if op == "path":
+                c["files"][index][1] = value.encode()
+            elif op == "size":
+                c["files"][index][2] = int(value)
+            else:
+                c["deps"][index][1] = value.encode()
         elif op == "hash":
             c["files"][int(edits.pop(0))][5] = bytes(32)
-        elif op == "dep":
-            c["deps"][int(edits.pop(0))][1] = edits.pop(0).encode()
         elif op == "stderr":
             text = edits.pop(0).encode().decode("unicode_escape")
             c["stderr"] = text.encode("latin-1")
