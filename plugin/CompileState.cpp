@@ -74,7 +74,7 @@ void CompileState::recordForDirectMode() {
     llvm::SmallString<256> Path(Out.Path);
     llvm::sys::fs::make_absolute(Path);
     llvm::sys::path::remove_dots(Path); // ".." stays: it may cross a symlink
-    OutputLines.push_back("output " + Out.Name + " " + Path.str().str());
+    OutputLines.push_back("sideoutput " + Out.Name + " " + Path.str().str());
   }
   // The launcher stores LLVM IR and bitcode itself (Plugin.cpp, classify).
   if (BitcodeOutput)

@@ -60,6 +60,10 @@ config.environment["OC_TOOL"] = tool
 config.environment["OC_ENTRY_TOOL"] = os.path.join(
     config.objcache_obj_root, "bin", "oc-entry-tool")
 
+# Tests that make device files (mknod) run only as root, as CI does.
+if os.geteuid() == 0:
+    config.available_features.add("root")
+
 # test/lit/remote/ starts its own redis-server (CI installs it).
 if shutil.which("redis-server") and shutil.which("redis-cli"):
     config.available_features.add("redis")
