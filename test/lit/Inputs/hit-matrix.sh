@@ -19,7 +19,7 @@
 set -uo pipefail
 
 if [[ ${1:-} == --job ]]; then
-  work=$2 mode=$3 n=$4 src=$5 line=$6
+  work=$2 mode=$3 n=$4 src=$5 line=$6 inputs=$7
   d=$work/$n
   mkdir -p "$d" && cd "$d" || exit 1
   expect=hit
@@ -27,8 +27,9 @@ if [[ ${1:-} == --job ]]; then
     expect=uncacheable
     line=${line#uncacheable }
   fi
+  line=${line//@INPUTS@/$inputs}
   read -ra flags <<< "$line"
-  name="$(basename "$src") $line"
+  name="$(basename "$src") ${line//$inputs\//}"
   result() { echo "$1 $name${2:+: $2}" > "$work/result.$n"; exit 0; }
 
   env -u OBJCACHE_DIR "$OC_CLANG" "${flags[@]}" -c "$src" -o out.o \
@@ -69,6 +70,7 @@ if [[ ${1:-} == --job ]]; then
 fi
 
 work=$1 mode=$2 flagfile=$3
+inputs=$(cd "$(dirname "$flagfile")" && pwd)
 shift 3
 rm -rf "$work" && mkdir -p "$work"
 n=0
@@ -76,10 +78,10 @@ for src in "$@"; do
   while IFS= read -r line; do
     [[ -z $line || $line == \#* ]] && continue
     n=$((n + 1))
-    printf '%s\0%s\0%s\0%s\0%s\0%s\0' --job "$work" "$mode" "$n" "$src" "$line"
+    printf '%s\0' --job "$work" "$mode" "$n" "$src" "$line" "$inputs"
   done < "$flagfile"
 done > "$work/jobs"
-xargs -0 -n 6 -P 2 "$0" < "$work/jobs"
+xargs -0 -n 7 -P 2 "$0" < "$work/jobs"
 ok=0 skip=0 fail=0
 for i in $(seq 1 "$n"); do
   if [[ -f $work/result.$i ]]; then

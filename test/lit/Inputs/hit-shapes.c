@@ -1,7 +1,8 @@
 /* C input for the hit-path matrix: every kind of global value and special
  * global a late pass may walk (constructors and destructors with
  * priorities, aliases, ifuncs, TLS, weak and hidden symbols, sections,
- * llvm.used, function-local statics, file-scope asm, computed gotos).
+ * llvm.used, llvm.global.annotations, function-local statics, file-scope
+ * asm, computed gotos, an OpenMP loop, dependent libraries).
  * No #include: the matrix compiles it many times. */
 typedef unsigned long size_t;
 
@@ -17,6 +18,11 @@ __attribute__((section(".data.objcache"))) int in_section = 4;
 __attribute__((used)) static int kept_unused = 9;
 extern int extern_weak_value __attribute__((weak));
 int *const address_of_counter = &counter;
+__attribute__((retain, used)) static const char retained[] = "retained";
+__attribute__((annotate("objcache"))) int annotated = 12;
+__thread int initial_exec __attribute__((tls_model("initial-exec"))) = 13;
+static int weakref_target(int) __attribute__((weakref("weak_function")));
+#pragma comment(lib, "m")
 
 __asm__(".globl file_scope_asm_symbol\n"
         ".set file_scope_asm_symbol, 0x10\n");
@@ -83,6 +89,18 @@ int stack_buffer(size_t n) {
   return vla[0] + (extern_weak_value_present() ? 1 : 0);
 }
 
+static void release(int *p) { *p = 0; }
+
+int parallel_sum(const int *v, int n) {
+  int total __attribute__((cleanup(release))) = 0;
+  int result = 0;
+#pragma omp parallel for reduction(+ : result)
+  for (int i = 0; i < n; ++i)
+    result += v[i];
+  total = result;
+  return total;
+}
+
 int use_everything(int x) {
   int total = 0;
   for (int i = 0; i < 4; ++i)
@@ -92,5 +110,6 @@ int use_everything(int x) {
   return total + chosen() + weak_alias() + alias_of_function(x) +
          alias_of_variable + function_local_static() + computed_goto(x) +
          stack_buffer((size_t)x) + in_section + hidden_value + weak_value +
-         protected_value;
+         protected_value + annotated + initial_exec + weakref_target(x) +
+         parallel_sum(&initialised, 1);
 }

@@ -2,8 +2,15 @@
 // destructors (and init_priority), thread_local with dynamic initialisation,
 // inline variables, function-local statics (guard variables), vtables,
 // templates in comdats, exceptions, aliases, an ifunc, weak and hidden
-// symbols, sections. No #include: the matrix compiles it many times.
+// symbols, sections, thunks, a replaced operator new. No #include: the matrix
+// compiles it many times.
 extern "C" int printf(const char *, ...);
+extern "C" void *malloc(decltype(sizeof 0));
+extern "C" void free(void *);
+
+void *operator new(decltype(sizeof 0) Size) { return malloc(Size ? Size : 1); }
+void operator delete(void *P) noexcept { free(P); }
+void operator delete(void *P, decltype(sizeof 0)) noexcept { free(P); }
 
 struct Counter {
   int Value;
@@ -57,6 +64,21 @@ template <typename T> struct Box {
 };
 template <typename T> int Box<T>::Made = 0;
 template struct Box<long>;
+
+struct Left {
+  virtual ~Left() {}
+  virtual int left() { return 1; }
+};
+struct Right {
+  virtual ~Right() {}
+  virtual Right *self() { return this; }
+};
+struct Both : Left, Right {
+  Both *self() override { return this; } // a covariant this-adjusting thunk
+};
+
+template <typename T> constexpr T Scale = T(3);
+extern template struct Box<short>;
 
 template <typename T> T sum(const T *First, int N) {
   T Total{};
@@ -117,6 +139,14 @@ struct Local {
 Local AnonymousGlobal;
 } // namespace
 
+int heap(int X) {
+  Right *R = new Both;
+  int V = R->self() != nullptr ? X : 0;
+  delete R;
+  thread_local int Calls = 0;
+  return V + ++Calls + Scale<int> + static_cast<int>(Scale<double>);
+}
+
 int useEverything(int X) {
   Box<int> B(X);
   Box<long> L(X);
@@ -128,5 +158,6 @@ int useEverything(int X) {
          tryShapes(X) + aliasEntry(X) + picked() + weakFunction(X) +
          hiddenFunction(X) + sectionFunction(X) + PerThread.Value +
          Internal.Value + Early.Value + Late.Value + WeakObject.Value +
-         HiddenObject.Value + InSection + AnonymousGlobal.V + Box<int>::Made;
+         HiddenObject.Value + InSection + AnonymousGlobal.V + Box<int>::Made +
+         heap(X);
 }
