@@ -72,8 +72,8 @@ void emptyModule(Module &M) {
 }
 
 bool isEmptiedModule(const Module &M, std::string &Problem) {
-  if (!M.empty() || !M.global_empty() || !M.alias_empty() ||
-      !M.ifunc_empty() || !M.getModuleInlineAsm().empty()) {
+  if (!M.empty() || !M.global_empty() || !M.alias_empty() || !M.ifunc_empty() ||
+      !M.getModuleInlineAsm().empty()) {
     Problem = "global values or inline assembly are left";
     return false;
   }

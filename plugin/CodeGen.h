@@ -38,9 +38,10 @@ bool runCodeGen(llvm::Module &M, llvm::TargetMachine &TM,
 // Empties the module for a hit: every function, global variable, alias and
 // ifunc goes (so do llvm.global_ctors/dtors, llvm.used, llvm.compiler.used
 // and every other special global), and the module-level inline assembly.
-// What is left is what clang builds for an empty translation unit with the
-// same options: target triple, data layout, module flags and named metadata
-// (docs/design.md explains why every later pass accepts it). The module must
+// What is left is, up to metadata, what clang builds for an empty
+// translation unit with the same options: target triple, data layout,
+// module flags and named metadata (docs/design.md explains why every later
+// pass accepts it). The module must
 // not reach code generation afterwards: the pre-codegen hook serves the
 // cached object instead.
 void emptyModule(llvm::Module &M);

@@ -226,8 +226,8 @@ void takeHit(CompileState &State, Module &M) {
   std::string Problem;
   if (State.Config.debug && !emptiesCleanly(M, Problem)) {
     oc_buffer_free(&State.CachedObject);
-    State.reportError("the hit path would leave an invalid module (" +
-                      Problem + ")");
+    State.reportError("the hit path would leave an invalid module (" + Problem +
+                      ")");
     return;
   }
   State.Result = Outcome::Hit;
