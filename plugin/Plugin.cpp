@@ -236,7 +236,7 @@ void takeHit(CompileState &State, Module &M) {
   // rejects would reach clang's later passes, so compile normally instead.
   std::string Problem;
   if (State.Config.debug && !emptiesCleanly(M, Problem)) {
-    oc_buffer_free(&State.CachedObject);
+    oc_entry_contents_free(&State.Cached);
     State.reportError("the hit path would leave an invalid module (" + Problem +
                       ")");
     return;
