@@ -65,8 +65,9 @@ void CompileState::recordForDirectMode() {
   // Only a result that is in the store, from a compile that printed nothing
   // of objcache's own: the launcher replays this compile's stderr on every
   // direct hit.
-  if (!Direct || !CI || KeyHex.empty() || Warned || Faults ||
-      (Result != Outcome::Hit && Result != Outcome::Miss) ||
+  bool Stored = Result == Outcome::Hit || Result == Outcome::Miss ||
+                (Result == Outcome::Lookup && LauncherStores);
+  if (!Direct || !CI || KeyHex.empty() || Warned || Faults || !Stored ||
       Direct->readsClock())
     return;
   std::vector<std::string> OutputLines;
@@ -77,7 +78,7 @@ void CompileState::recordForDirectMode() {
     OutputLines.push_back("sideoutput " + Out.Name + " " + Path.str().str());
   }
   // The launcher stores LLVM IR and bitcode itself (Plugin.cpp, classify).
-  if (BitcodeOutput)
+  if (LauncherStores)
     OutputLines.push_back("store");
   std::string Error;
   if (!Direct->write(*CI, KeyHex, NamedFiles, OutputLines, Error) &&
@@ -91,6 +92,8 @@ void CompileState::finish() {
   oc_entry_contents_free(&Cached);
   if (Result == Outcome::Pending || Result == Outcome::Lookup ||
       Result == Outcome::Disabled || !ConfigLoaded) {
+    if (LauncherStores)
+      recordForDirectMode();
     // No outcome to count, but the remote traffic happened.
     if (ConfigLoaded)
       (void)oc_stats_add(Config.cache_dir, &StoreStats, nullptr);

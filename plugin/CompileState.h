@@ -59,6 +59,9 @@ struct CompileState {
   // LLVM IR or bitcode output (-emit-llvm, -flto): no pre-codegen hook, so
   // only the launcher can store and serve it (docs/design.md).
   bool BitcodeOutput = false;
+  // Such a compile, through the launcher and clean: the record asks the
+  // launcher to store the output, and the launcher counts the outcome.
+  bool LauncherStores = false;
 
   // Settled at pipeline start.
   Outcome Result = Outcome::Pending;

@@ -422,12 +422,15 @@ void storeOutputs(CompileState &State) {
     return;
   }
   if (State.Result == Outcome::Lookup && State.BitcodeOutput) {
-    // Handed to the launcher through the direct-mode record.
+    // Handed to the launcher through the direct-mode record. The launcher
+    // counts the outcome: it stores the output only when the record shows
+    // clang wrote the command's own output (with -fembed-bitcode the
+    // driver's first step writes a temporary .bc, which it declines).
     if (State.BackendDiagnosed)
       State.markUncacheable(OC_STAT_UNCACHEABLE_BACKEND_DIAG,
                             "the optimizer emitted a diagnostic");
     else
-      State.Result = Outcome::Miss;
+      State.LauncherStores = true;
     return;
   }
   if (!State.StorePending || State.Result != Outcome::Lookup)

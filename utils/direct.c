@@ -757,8 +757,21 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
     why = check_files(&c, start, detail, sizeof detail);
   if (!why && ctx->args.has_depfile)
     why = aside = check_depfile(ctx, &c);
+  /* An LLVM IR or bitcode compile: the plugin counted no outcome, this
+   * does (a miss when stored, else uncacheable output kind). */
   if (!why && rec.store)
     why = store_compiled_output(ctx, &c.result_key);
+  if (rec.store) {
+    oc_stats delta = {0};
+    if (why) {
+      delta.value[OC_STAT_UNCACHEABLE] = 1;
+      delta.value[OC_STAT_UNCACHEABLE_OUTPUT_KIND] = 1;
+    } else {
+      delta.value[OC_STAT_MISSES] = 1;
+    }
+    (void)oc_stats_add(ctx->cfg->cache_dir, &delta, NULL);
+    log_line(ctx, why ? "uncacheable" : "miss", why ? why : "-");
+  }
   free(rec.deps);
   if (why) {
     if (aside)
