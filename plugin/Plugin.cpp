@@ -17,6 +17,7 @@
 #include "CompileState.h"
 #include "DirectRecord.h"
 #include "KeyFactors.h"
+#include "Verify.h"
 
 extern "C" {
 #include "objcache/store.h"
@@ -228,7 +229,8 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
                           "inline assembly reads files (.include/.incbin)");
     return;
   }
-  oc_key_builder *Key = oc_key_builder_new(State.Config.debug);
+  // The record is kept for every compile (history, the entry's writer).
+  oc_key_builder *Key = oc_key_builder_new(true);
   if (!Key) {
     State.reportError("out of memory");
     return;
@@ -262,6 +264,8 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   switch (Status) {
   case OC_OK:
     State.Result = Outcome::Hit;
+    if (startVerify(State, M))
+      return; // verify mode: compile as on a miss, compare in preCodeGen
     stripModule(M);
     return;
   case OC_CORRUPT:
@@ -341,6 +345,10 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
     return false;
   }
   OS.write(Object.data(), Object.size());
+  if (State->Verify == VerifyState::Running) {
+    finishVerify(*State, Object);
+    return true;
+  }
 
   if (State->BackendDiagnosed) {
     State->markUncacheable(OC_STAT_UNCACHEABLE_BACKEND_DIAG,
@@ -357,6 +365,9 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
   if (Status == OC_OK)
     Status = oc_store_put(Store, &State->Key, Object.data(), Object.size(),
                           &Meta, &Err);
+  if (Status == OC_OK) // verify mode's evidence of what this compile saw
+    (void)oc_store_put_record(Store, &State->Key, State->FactorRecord.data(),
+                              State->FactorRecord.size(), nullptr);
   if (const char *Warning = oc_store_warning(Store))
     State->noteFault(Warning);
   oc_store_take_stats(Store, &State->StoreStats);

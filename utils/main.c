@@ -30,6 +30,8 @@ static const char usage[] =
     "  -p, --show-config    show every setting and where it came from\n"
     "      --explain FILE.o say what changed between the last two compiles\n"
     "                       of FILE.o (needs OBJCACHE_DEBUG=1 when compiling)\n"
+    "      --show-misses    how many compiles missed since -z, and why\n"
+    "      --format=FORMAT  text (the default) or json, for --show-misses\n"
     "      --print-plugin   print the path of the plugin for -fpass-plugin=\n"
     "  -V, --version        print the version\n"
     "  -h, --help           print this help\n"
@@ -46,13 +48,24 @@ enum action_kind {
   ACT_MAX_SIZE,
   ACT_SHOW_CONFIG,
   ACT_EXPLAIN,
+  ACT_SHOW_MISSES,
   ACT_PRINT_PLUGIN,
   ACT_VERSION,
   ACT_HELP,
 };
 
 /* Long-only options get codes past the range of short option letters. */
-enum { OPT_PRINT_STATS = 256, OPT_EXPLAIN, OPT_PRINT_PLUGIN };
+enum {
+  OPT_PRINT_STATS = 256,
+  OPT_EXPLAIN,
+  OPT_PRINT_PLUGIN,
+  OPT_SHOW_MISSES,
+  OPT_FORMAT
+};
+
+/* --format=json: for every action that has a JSON form, wherever it is
+ * given on the command line. */
+static bool format_json;
 
 static const struct option long_options[] = {
     {"show-stats", no_argument, NULL, 's'},
@@ -64,6 +77,8 @@ static const struct option long_options[] = {
     {"show-config", no_argument, NULL, 'p'},
     {"explain", required_argument, NULL, OPT_EXPLAIN},
     {"print-plugin", no_argument, NULL, OPT_PRINT_PLUGIN},
+    {"show-misses", no_argument, NULL, OPT_SHOW_MISSES},
+    {"format", required_argument, NULL, OPT_FORMAT},
     {"version", no_argument, NULL, 'V'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -110,6 +125,8 @@ static int run(const action *act, oc_config *cfg) {
     return tool_show_config(cfg);
   case ACT_EXPLAIN:
     return tool_explain(cfg, act->arg);
+  case ACT_SHOW_MISSES:
+    return tool_show_misses(cfg, format_json);
   case ACT_PRINT_PLUGIN:
     return tool_print_plugin();
   case ACT_MAX_SIZE: {
@@ -176,6 +193,19 @@ int main(int argc, char **argv) {
     case OPT_PRINT_PLUGIN:
       act.kind = ACT_PRINT_PLUGIN;
       break;
+    case OPT_SHOW_MISSES:
+      act.kind = ACT_SHOW_MISSES;
+      break;
+    case OPT_FORMAT:
+      if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+        fprintf(stderr,
+                "objcache: invalid format '%s' for --format: use text or "
+                "json\n",
+                optarg);
+        return TOOL_USAGE;
+      }
+      format_json = strcmp(optarg, "json") == 0;
+      continue; /* a setting, not an action */
     case 'V':
       act.kind = ACT_VERSION;
       break;

@@ -88,6 +88,7 @@ int tool_set_max_size(const oc_config *cfg, const char *size);
 int tool_clear(const oc_config *cfg);
 int tool_cleanup(const oc_config *cfg);
 int tool_explain(const oc_config *cfg, const char *object);
+int tool_show_misses(const oc_config *cfg, bool json);
 int tool_print_plugin(void);
 
 /* format.c: "1.5 GiB" and "2 min 3.4 s" for people. */
