@@ -112,9 +112,11 @@ void CompileState::finish() {
   oc_error Err{};
   // After a reported fault the stats are likely unwritable too: one warning
   // line per compile is enough.
-  if (oc_stats_add(Config.cache_dir, &Delta, &Err) != OC_OK && !Warned)
+  if (oc_stats_add(Config.cache_dir, &Delta, &Err) != OC_OK && !Warned) {
     llvm::errs() << "objcache: warning: cannot update statistics: "
                  << Err.message << "\n";
+    Warned = true;
+  }
 
   if (Config.logfile[0]) {
     auto Elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -135,16 +137,22 @@ void CompileState::recordHistory() {
   // Always, not only with debug: --explain and --show-misses work after
   // the fact, for a cost measured in docs/bench.md (well under 1% of a
   // cold build). A miss is explained against the previous record first.
-  if (FactorRecord.empty() || OutputPath == "-")
+  // After a reported fault the cache dir is likely unwritable too: one
+  // warning line per compile is enough.
+  if (FactorRecord.empty() || OutputPath == "-" || Result == Outcome::Error)
     return;
   oc_error Err{};
   if (Result == Outcome::Miss &&
       oc_misses_note(&Config, OutputPath.c_str(), FactorRecord.data(),
-                     FactorRecord.size(), &Err) != OC_OK)
+                     FactorRecord.size(), &Err) != OC_OK &&
+      !Warned) {
     llvm::errs() << "objcache: warning: cannot log the miss: " << Err.message
                  << "\n";
+    Warned = true;
+  }
   if (oc_history_record(&Config, OutputPath.c_str(), FactorRecord.data(),
-                        FactorRecord.size(), &Err) != OC_OK)
+                        FactorRecord.size(), &Err) != OC_OK &&
+      !Warned)
     llvm::errs() << "objcache: warning: cannot record factors: "
                  << Err.message << "\n";
 }
