@@ -139,6 +139,12 @@ void oc_miss_reason(const char *old_record, size_t old_len,
       found = true;
     }
   }
+  if (!found && nlines > 0) {
+    /* A factor this list does not know (from a newer key scheme). */
+    copy(kind, kind_size, "other");
+    copy(reason, reason_size, lines[0]);
+    found = true;
+  }
   if (!found) {
     copy(kind, kind_size, "unchanged");
     copy(reason, reason_size,

@@ -19,7 +19,8 @@ extern "C" {
  * when there is none) and its new one. kind is one word for scripts:
  * "source", "option", "llvm-option", "compiler", "file",
  * "working-directory", "objcache", "target", "pipeline", "plugin",
- * "scheme", "first-compile", "unchanged"; reason is a line for people such
+ * "scheme", "other" (a factor not listed here), "first-compile",
+ * "unchanged"; reason is a line for people such
  * as "option: removed -O2, added -O1". Both are always NUL-terminated. */
 void oc_miss_reason(const char *old_record, size_t old_len,
                     const char *new_record, size_t new_len, char *kind,
