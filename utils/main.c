@@ -29,7 +29,7 @@ static const char usage[] =
     "  -M, --max-size SIZE  set max_size in objcache.conf (e.g. 500M, 10G)\n"
     "  -p, --show-config    show every setting and where it came from\n"
     "      --explain FILE.o say what changed between the last two compiles\n"
-    "                       of FILE.o (needs OBJCACHE_DEBUG=1 when compiling)\n"
+    "                       of FILE.o\n"
     "      --show-misses    how many compiles missed since -z, and why\n"
     "      --format=FORMAT  text (the default) or json, for --show-misses\n"
     "      --print-plugin   print the path of the plugin for -fpass-plugin=\n"
