@@ -196,8 +196,8 @@ oc_status oc_misses_note(const oc_config *cfg, const char *output_path,
   status = oc_fs_mkdirs(dir, cfg->umask, err);
   if (status != OC_OK)
     return status;
-  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-                0666);
+  int fd =
+      open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
   if (fd < 0) {
     int e = errno;
     return oc_fail(err, oc_fs_errno_status(e), "cannot open %s: %s", path,
@@ -236,8 +236,8 @@ oc_status oc_misses_read(const oc_config *cfg, oc_miss_report *out,
                    strerror(e));
   }
   oc_buffer text = {0};
-  oc_status status = oc_fs_read_fd(fd, path, (size_t)LOG_LIMIT + LINE_MAX_LEN,
-                                   &text, err);
+  oc_status status =
+      oc_fs_read_fd(fd, path, (size_t)LOG_LIMIT + LINE_MAX_LEN, &text, err);
   close(fd);
   if (status == OC_OK)
     status = oc_buffer_append(&text, "", 1);

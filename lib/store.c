@@ -344,8 +344,8 @@ oc_status oc_store_put_record(oc_store *store, const oc_digest *key,
   oc_status status = OC_OK;
   int dirfd = oc_store_open_shard(store, shard, true, err, &status);
   if (dirfd >= 0) {
-    status = oc_store_write_file(store, dirfd, shard, name, packed, packed_len,
-                                 err);
+    status =
+        oc_store_write_file(store, dirfd, shard, name, packed, packed_len, err);
     if (status == OC_OK)
       oc_store_account_put(store, dirfd, shard, name, packed_len);
     close(dirfd);
@@ -384,9 +384,8 @@ oc_status oc_store_get_record(oc_store *store, const oc_digest *key,
     return status;
   }
   /* Hostile bytes: one frame that declares its size, within the bound. */
-  unsigned long long size =
-      ZSTD_getFrameContentSize(packed.data ? packed.data : (const void *)"",
-                               packed.size);
+  unsigned long long size = ZSTD_getFrameContentSize(
+      packed.data ? packed.data : (const void *)"", packed.size);
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
       size > RECORD_MAX_TEXT) {
     oc_buffer_free(&packed);
@@ -398,8 +397,8 @@ oc_status oc_store_get_record(oc_store *store, const oc_digest *key,
     oc_buffer_free(&packed);
     return oc_fail(err, status, "out of memory");
   }
-  size_t got = ZSTD_decompress(record->data, (size_t)size, packed.data,
-                               packed.size);
+  size_t got =
+      ZSTD_decompress(record->data, (size_t)size, packed.data, packed.size);
   oc_buffer_free(&packed);
   if (ZSTD_isError(got) || got != size)
     return oc_fail(err, OC_CORRUPT, "damaged factor record %s", path);

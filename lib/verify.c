@@ -49,8 +49,8 @@ static int put_file(const char *dir, const char *name, const void *data,
   char path[PATH_MAX + 80], tmp[PATH_MAX + 160];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   oc_fs_temp_name(tmp, sizeof tmp, path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                0666);
+  int fd =
+      open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
   if (fd < 0)
     return errno;
   oc_fs_apply_mask(fd, 0666, mask);
@@ -73,8 +73,8 @@ oc_status oc_verify_keep(const oc_config *cfg, const oc_verify_evidence *ev,
   if (!cfg || !ev || !ev->key_hex)
     return oc_fail(err, OC_INVALID, "oc_verify_keep: NULL argument");
   char dir[PATH_MAX];
-  int n = snprintf(dir, sizeof dir, "%s/verify/%s", cfg->cache_dir,
-                   ev->key_hex);
+  int n =
+      snprintf(dir, sizeof dir, "%s/verify/%s", cfg->cache_dir, ev->key_hex);
   if (n < 0 || (size_t)n >= sizeof dir)
     return oc_fail(err, OC_INVALID, "cache directory path too long");
   if (dir_out && dir_size)
@@ -120,8 +120,8 @@ oc_status oc_verify_keep(const oc_config *cfg, const oc_verify_evidence *ev,
   int e = put_file(dir, "info", info.data, info.size, cfg->umask);
   oc_buffer_free(&info);
   if (e == 0 && ev->writer_record)
-    e = put_file(dir, "writer.record", ev->writer_record,
-                 ev->writer_record_len, cfg->umask);
+    e = put_file(dir, "writer.record", ev->writer_record, ev->writer_record_len,
+                 cfg->umask);
   if (e == 0 && ev->fresh_record)
     e = put_file(dir, "fresh.record", ev->fresh_record, ev->fresh_record_len,
                  cfg->umask);

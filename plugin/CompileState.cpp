@@ -153,8 +153,8 @@ void CompileState::recordHistory() {
   if (oc_history_record(&Config, OutputPath.c_str(), FactorRecord.data(),
                         FactorRecord.size(), &Err) != OC_OK &&
       !Warned)
-    llvm::errs() << "objcache: warning: cannot record factors: "
-                 << Err.message << "\n";
+    llvm::errs() << "objcache: warning: cannot record factors: " << Err.message
+                 << "\n";
 }
 
 } // namespace objcache

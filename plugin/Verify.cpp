@@ -99,8 +99,7 @@ void finishVerify(CompileState &State, llvm::ArrayRef<char> Object) {
 
   llvm::errs() << "objcache: warning: verify: the cached " << Differing
                << " of key " << State.KeyHex << " differs from a fresh compile"
-               << " of " << State.OutputPath
-               << "; wrote the fresh one"
+               << " of " << State.OutputPath << "; wrote the fresh one"
                << (Problem.empty() ? " and replaced the entry" : Problem)
                << Where << "\n";
   State.Warned = true;

@@ -479,7 +479,7 @@ static int compile_and_record(direct_ctx *ctx, const char *path,
   return WEXITSTATUS(status);
 }
 
-/* ---- verify mode ----------------------------------------------------------- */
+/* ---- verify mode ------------------------------------------------------- */
 
 /* A sampled direct hit: compiles instead (the plugin, told to verify every
  * hit, recompiles and compares the IR-level entry and counts the compile as
@@ -498,9 +498,9 @@ static int verify_direct_hit(direct_ctx *ctx, const oc_manifest_candidate *c,
     return rc;
   oc_buffer fresh = {0};
   int fd = open(ctx->args.output, O_RDONLY | O_CLOEXEC);
-  bool readable = fd >= 0 && oc_fs_read_fd(fd, ctx->args.output,
-                                           OC_ENTRY_MAX_CONTENT, &fresh,
-                                           NULL) == OC_OK;
+  bool readable =
+      fd >= 0 && oc_fs_read_fd(fd, ctx->args.output, OC_ENTRY_MAX_CONTENT,
+                               &fresh, NULL) == OC_OK;
   if (fd >= 0)
     close(fd);
   if (!readable) {
@@ -545,8 +545,8 @@ static int verify_direct_hit(direct_ctx *ctx, const oc_manifest_candidate *c,
             "objcache: warning: verify: the direct-mode %s of key %s differs "
             "from a fresh compile of %s; wrote the fresh one and recorded a "
             "new candidate (%s%s)\n",
-            differing, hex, output, kept ? "evidence in " : "no evidence: ",
-            kept ? dir : err.message);
+            differing, hex, output,
+            kept ? "evidence in " : "no evidence: ", kept ? dir : err.message);
     count(ctx->cfg, OC_STAT_VERIFY_MISMATCHES, 1);
   }
   oc_buffer_free(&fresh);
@@ -606,8 +606,8 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
     if (candidate_matches(&manifest.candidates[i], mismatch, sizeof mismatch)) {
       if (verify) {
         oc_buffer served = {0};
-        if (oc_store_get(ctx.store, &manifest.candidates[i].result_key,
-                         &served, NULL, &err) == OC_OK) {
+        if (oc_store_get(ctx.store, &manifest.candidates[i].result_key, &served,
+                         NULL, &err) == OC_OK) {
           rc = verify_direct_hit(&ctx, &manifest.candidates[i], &served, path,
                                  flag, argv, add_color);
           oc_buffer_free(&served);

@@ -28,8 +28,7 @@ static void show_json(const oc_miss_report *r) {
          r->total, r->truncated ? "true" : "false");
   for (size_t i = 0; i < r->count; i++) {
     const oc_miss_group *g = &r->groups[i];
-    printf("%s\n  {\"count\": %" PRIu64 ", \"kind\": ", i ? "," : "",
-           g->count);
+    printf("%s\n  {\"count\": %" PRIu64 ", \"kind\": ", i ? "," : "", g->count);
     json_string(g->kind);
     printf(", \"reason\": ");
     json_string(g->reason);

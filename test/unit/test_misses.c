@@ -1,10 +1,10 @@
 /* test_misses.c - naming why a compile missed from two factor records,
  * the miss log grouped most frequent first and emptied by zeroing the
  * stats, and verify mode's byte-for-byte comparison and draw. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <cmocka.h>
 
 #include "objcache/history.h"
 #include "objcache/misses.h"
@@ -94,8 +94,9 @@ static void names_the_most_direct_factor(void **unused) {
             "target\tcodegen-opt-level\t2\n"
             "file\t/src/prof.txt\tcontent:bb\n"
             "module\tbitcode\t0123456789abcdef0123456789abcdef\n",
-            "file", "a file named by an option: /src/prof.txt content:aa -> "
-                    "content:bb");
+            "file",
+            "a file named by an option: /src/prof.txt content:aa -> "
+            "content:bb");
   reason_of(BASE,
             "compiler\tversion\tclang 22\n"
             "invocation\targ\t-cc1\n"
@@ -128,9 +129,8 @@ static void log_groups_most_frequent_first_and_zeroes(void **unused) {
   for (int i = 0; i < 2; i++) {
     assert_int_equal(
         oc_misses_note(&cfg, "/o/a.o", edited, strlen(edited), &err), OC_OK);
-    assert_int_equal(oc_history_record(&cfg, "/o/a.o", BASE, strlen(BASE),
-                                       &err),
-                     OC_OK);
+    assert_int_equal(
+        oc_history_record(&cfg, "/o/a.o", BASE, strlen(BASE), &err), OC_OK);
   }
   assert_int_equal(oc_misses_note(&cfg, "/o/b.o", BASE, strlen(BASE), &err),
                    OC_OK);

@@ -773,9 +773,8 @@ static void writer_record_round_trip_and_hostile_bytes(void **unused) {
   assert_int_equal(oc_store_get_record(store, &key, &got, &err), OC_NOT_FOUND);
   static const char record[] = "module\tbitcode\tabc\ninvocation\targ\t-O2\n";
   assert_int_equal(oc_store_put(store, &key, "obj", 3, NULL, &err), OC_OK);
-  assert_int_equal(oc_store_put_record(store, &key, record, sizeof record - 1,
-                                       &err),
-                   OC_OK);
+  assert_int_equal(
+      oc_store_put_record(store, &key, record, sizeof record - 1, &err), OC_OK);
   assert_int_equal(oc_store_get_record(store, &key, &got, &err), OC_OK);
   assert_int_equal(got.size, sizeof record - 1);
   assert_memory_equal(got.data, record, sizeof record - 1);
