@@ -1,10 +1,11 @@
 /* test_misses.c - naming why a compile missed from two factor records,
  * the miss log grouped most frequent first and emptied by zeroing the
  * stats, and verify mode's byte-for-byte comparison and draw. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+/* cmocka needs the three above first. */
+#include <cmocka.h>
 
 #include "objcache/history.h"
 #include "objcache/misses.h"
