@@ -8,32 +8,17 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-/* A JSON string: quotes, backslashes and control bytes escaped; other
- * bytes (UTF-8 in paths) as they are. */
-static void json_string(const char *text) {
-  putchar('"');
-  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      printf("\\%c", *p);
-    else if (*p < 0x20)
-      printf("\\u%04x", *p);
-    else
-      putchar(*p);
-  }
-  putchar('"');
-}
-
 static void show_json(const oc_miss_report *r) {
   printf("{\"misses\": %" PRIu64 ", \"truncated\": %s, \"reasons\": [",
          r->total, r->truncated ? "true" : "false");
   for (size_t i = 0; i < r->count; i++) {
     const oc_miss_group *g = &r->groups[i];
     printf("%s\n  {\"count\": %" PRIu64 ", \"kind\": ", i ? "," : "", g->count);
-    json_string(g->kind);
+    tool_json_string(stdout, g->kind);
     printf(", \"reason\": ");
-    json_string(g->reason);
+    tool_json_string(stdout, g->reason);
     printf(", \"example\": ");
-    json_string(g->example);
+    tool_json_string(stdout, g->example);
     putchar('}');
   }
   printf("%s]}\n", r->count ? "\n" : "");
