@@ -55,6 +55,10 @@ config.environment["OC_CLANG"] = config.clang
 config.environment["OC_PLUGIN"] = plugin
 config.environment["OC_TOOL"] = tool
 
+# Tests that make device files (mknod) run only as root, as CI does.
+if os.geteuid() == 0:
+    config.available_features.add("root")
+
 # test/lit/remote/ starts its own redis-server (CI installs it).
 if shutil.which("redis-server") and shutil.which("redis-cli"):
     config.available_features.add("redis")
