@@ -19,6 +19,7 @@
 #include "InlineAsmRule.h"
 #include "KeyFactors.h"
 #include "SideOutputs.h"
+#include "Verify.h"
 
 extern "C" {
 #include "objcache/store.h"
@@ -262,7 +263,8 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
     State.markUncacheable(OC_STAT_UNCACHEABLE_COVERAGE, Why);
     return;
   }
-  oc_key_builder *Key = oc_key_builder_new(State.Config.debug);
+  // The record is kept for every compile (history, the entry's writer).
+  oc_key_builder *Key = oc_key_builder_new(true);
   if (!Key) {
     State.reportError("out of memory");
     return;
@@ -304,6 +306,8 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   oc_store_close(Store);
   switch (Status) {
   case OC_OK:
+    if (startVerify(State, M))
+      return; // verify mode: compile as on a miss, compare in preCodeGen
     takeHit(State, M);
     return;
   case OC_CORRUPT:
@@ -393,6 +397,12 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
     State->reportError(Why);
     return true;
   }
+  if (State->Verify == VerifyState::Running) {
+    // The fresh outputs are what the user gets; they are compared with the
+    // cached ones (and an entry that differs replaced, in storeOutputs).
+    finishVerify(*State, State->Object);
+    return true;
+  }
   if (!Captured) {
     State->markUncacheable(OC_STAT_UNCACHEABLE_EXTRA_OUTPUT, Why);
     return true;
@@ -415,7 +425,9 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
 // End of the translation unit: every output is complete. On a hit, writes
 // what clang closes after code generation; on a miss, stores the entry.
 void storeOutputs(CompileState &State) {
-  if (State.Result == Outcome::Hit) {
+  // A verified hit replaces a differing entry with every fresh output.
+  bool Replacing = State.Verify == VerifyState::Mismatch && State.StorePending;
+  if (State.Result == Outcome::Hit && State.Verify == VerifyState::Off) {
     std::string Why;
     if (!writeCachedSideOutputs(State, /*Late=*/true, Why))
       State.reportError(Why);
@@ -433,12 +445,13 @@ void storeOutputs(CompileState &State) {
       State.LauncherStores = true;
     return;
   }
-  if (!State.StorePending || State.Result != Outcome::Lookup)
+  if (!State.StorePending || (State.Result != Outcome::Lookup && !Replacing))
     return;
   State.StorePending = false;
   std::string Why;
   if (!captureLateSideOutputs(State, Why)) {
-    State.markUncacheable(OC_STAT_UNCACHEABLE_EXTRA_OUTPUT, Why);
+    if (!Replacing) // a verified hit stays the hit it was
+      State.markUncacheable(OC_STAT_UNCACHEABLE_EXTRA_OUTPUT, Why);
     return;
   }
   std::vector<oc_entry_output> Outputs(1 + State.SideOutputs.size());
@@ -457,6 +470,9 @@ void storeOutputs(CompileState &State) {
   if (Status == OC_OK)
     Status = oc_store_put_outputs(Store, &State.Key, Outputs.data(),
                                   Outputs.size(), &Meta, &Err);
+  if (Status == OC_OK) // verify mode's evidence of what this compile saw
+    (void)oc_store_put_record(Store, &State.Key, State.FactorRecord.data(),
+                              State.FactorRecord.size(), nullptr);
   if (const char *Warning = oc_store_warning(Store))
     State.noteFault(Warning);
   oc_store_take_stats(Store, &State.StoreStats);
@@ -466,10 +482,12 @@ void storeOutputs(CompileState &State) {
     llvm::errs() << "objcache: warning: cannot store the object: "
                  << Err.message << "\n";
     State.Warned = true;
-    State.Result = Outcome::Error;
+    if (!Replacing)
+      State.Result = Outcome::Error;
     return;
   }
-  State.Result = Outcome::Miss;
+  if (!Replacing)
+    State.Result = Outcome::Miss;
 }
 
 } // namespace

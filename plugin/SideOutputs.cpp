@@ -35,9 +35,6 @@ SideOutput *find(CompileState &State, StringRef Name) {
   return nullptr;
 }
 
-// Written by clang only after code generation: captured and rewritten at
-// the end of the translation unit.
-bool isLate(const SideOutput &Out) { return Out.Name == OptRecordOutput; }
 
 // Reads a file the compile just wrote; it must be a regular file.
 bool readOutput(const std::string &Path, std::string &Bytes, std::string &Why) {
@@ -103,6 +100,10 @@ std::string notesFileOf(const Module &M, const DICompileUnit *CU) {
 }
 
 } // namespace
+
+bool isLateSideOutput(const SideOutput &Out) {
+  return Out.Name == OptRecordOutput;
+}
 
 void collectSideOutputs(CompileState &State) {
   const clang::CodeGenOptions &CG = State.CI->getCodeGenOpts();
@@ -253,7 +254,7 @@ bool codeGenWithSideOutputs(CompileState &State, Module &M, TargetMachine &TM,
 
 bool captureLateSideOutputs(CompileState &State, std::string &Why) {
   for (SideOutput &Out : State.SideOutputs)
-    if (isLate(Out) && !Out.Absent && !readOutput(Out.Path, Out.Bytes, Why))
+    if (isLateSideOutput(Out) && !Out.Absent && !readOutput(Out.Path, Out.Bytes, Why))
       return false;
   return true;
 }
@@ -261,7 +262,7 @@ bool captureLateSideOutputs(CompileState &State, std::string &Why) {
 bool writeCachedSideOutputs(const CompileState &State, bool Late,
                             std::string &Why) {
   for (const SideOutput &Out : State.SideOutputs) {
-    if (isLate(Out) != Late)
+    if (isLateSideOutput(Out) != Late)
       continue;
     const oc_entry_output *Cached =
         oc_entry_find(&State.Cached, Out.Name.c_str());

@@ -33,12 +33,17 @@ class TargetMachine;
 namespace objcache {
 
 struct CompileState;
+struct SideOutput;
 
 // Output names in the entry.
 inline constexpr const char *DwoOutput = "dwo";
 inline constexpr const char *GcnoOutput = "gcno";
 inline constexpr const char *StackUsageOutput = "su";
 inline constexpr const char *OptRecordOutput = "opt-record";
+
+// Written by clang only after code generation (the optimization record):
+// captured and rewritten at the end of the translation unit.
+bool isLateSideOutput(const SideOutput &Out);
 
 // Frontend hook: lists the side outputs the options ask for.
 void collectSideOutputs(CompileState &State);

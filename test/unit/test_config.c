@@ -176,10 +176,11 @@ static void every_key_from_file_and_env(void **unused) {
              "remote = redis://host:6379\nread_only = yes\n"
              "remote_only = 1\nremote_connect_timeout = 250ms\n"
              "remote_timeout = 3s\nremote_expiry = 7d\n"
-             "remote_read_only = yes\n");
+             "remote_read_only = yes\nverify = 2.5\n");
   oc_config cfg;
   oc_error err;
   assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_int_equal(cfg.verify, 250);
   assert_true(cfg.disable);
   assert_int_equal(cfg.max_size, (uint64_t)300 << 20);
   assert_int_equal(cfg.compression_level, -5);
@@ -255,6 +256,10 @@ static const bad_case bad_cases[] = {
     {"read_only", "y", "true, false"},
     {"remote_only", "nope", "true, false"},
     {"remote_read_only", "ro", "true, false"},
+    {"verify", "101", "from 0 to 100"},
+    {"verify", "0.123", "at most two decimals"},
+    {"verify", "-1", "from 0 to 100"},
+    {"verify", "1%", "from 0 to 100"},
     {"max_size", "banana", "500M, 10G or 1.5T"},
     {"max_size", "-1G", "500M, 10G or 1.5T"},
     {"max_size", "1.5", "500M, 10G or 1.5T"},
