@@ -4,6 +4,8 @@
  *                                     "absent"
  *   oc-entry-tool drop ENTRY NAME    rewrites ENTRY (same key and metadata)
  *                                     without the output NAME
+ *   oc-entry-tool set ENTRY NAME FILE rewrites ENTRY with FILE's bytes as
+ *                                     its output NAME (a forged entry)
  *
  * Used by the lit tests to prove that an entry lacking a side output its
  * compile writes is a counted miss, never a partial hit. */
@@ -26,8 +28,10 @@ static int read_all(const char *path, oc_buffer *out) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 3 || (strcmp(argv[1], "drop") == 0 && argc != 4)) {
-    fprintf(stderr, "usage: oc-entry-tool list ENTRY | drop ENTRY NAME\n");
+  if (argc < 3 || (strcmp(argv[1], "drop") == 0 && argc != 4) ||
+      (strcmp(argv[1], "set") == 0 && argc != 5)) {
+    fprintf(stderr, "usage: oc-entry-tool list ENTRY | drop ENTRY NAME | "
+                    "set ENTRY NAME FILE\n");
     return 2;
   }
   oc_buffer raw = {0};
@@ -55,15 +59,26 @@ int main(int argc, char **argv) {
   }
   oc_entry_output kept[OC_ENTRY_MAX_OUTPUTS];
   size_t n = 0;
-  for (size_t i = 0; i < contents.count; i++)
+  bool set = strcmp(argv[1], "set") == 0;
+  oc_buffer forged = {0};
+  if (set && read_all(argv[4], &forged) != 0) {
+    perror(argv[4]);
+    return 1;
+  }
+  bool found = false;
+  for (size_t i = 0; i < contents.count; i++) {
     if (strcmp(contents.outputs[i].name, argv[3]) != 0)
       kept[n++] = contents.outputs[i];
+    else if ((found = true) && set)
+      oc_entry_output_set(&kept[n++], argv[3], forged.data, forged.size, false,
+                          NULL);
+  }
   oc_digest key;
   memcpy(key.bytes, raw.data + 16, OC_DIGEST_SIZE); /* entry.h layout */
   oc_buffer out = {0};
-  if (n == contents.count ||
+  if (!found ||
       oc_entry_encode_outputs(&key, kept, n, &meta, 1, &out, &err) != OC_OK) {
-    fprintf(stderr, "cannot drop %s\n", argv[3]);
+    fprintf(stderr, "cannot %s %s\n", argv[1], argv[3]);
     return 1;
   }
   FILE *f = fopen(argv[2], "wb");
