@@ -70,6 +70,8 @@ typedef struct {
   bool store_warned; /* the store's fault has been shown */
   bool recorded;     /* the compile recorded a candidate, with this key: */
   oc_digest recorded_key;
+  bool launcher_stored; /* ... for LLVM IR/bitcode the launcher stored, so
+                           no plugin compared it */
 } direct_ctx;
 
 static uint64_t now_ms(void) {
@@ -795,6 +797,7 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
     record_history(ctx, &c);
   ctx->recorded = true;
   ctx->recorded_key = c.result_key;
+  ctx->launcher_stored = rec.store;
   /* The stderr bytes belong to their buffer. */
   c.stderr_data = NULL;
   oc_manifest_candidate_free(&c);
@@ -926,7 +929,8 @@ static int verify_direct_hit(direct_ctx *ctx, const oc_manifest_candidate *c,
   setenv("OBJCACHE_VERIFY", "100", 1);
   int rc = compile_and_record(ctx, path, flag, argv, add_color);
   if (rc != 0 ||
-      (ctx->recorded && oc_digest_equal(&ctx->recorded_key, &c->result_key)))
+      (ctx->recorded && !ctx->launcher_stored &&
+       oc_digest_equal(&ctx->recorded_key, &c->result_key)))
     return rc;
   oc_buffer fresh = {0};
   int fd = open(ctx->args.output, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
