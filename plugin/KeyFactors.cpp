@@ -200,6 +200,19 @@ std::vector<std::string> canonicalInvocation(clang::CompilerInstance &CI) {
   // their arguments (PluginArgs) stay in.
   FE.Plugins.clear();
   Copy.getCodeGenOpts().PassPlugins.clear();
+  // The working directory and the path maps: their only readers are the
+  // front end's debug info (DICompileUnit and DIFile directories), coverage
+  // mapping, and __FILE__-style strings, all in the module (factor 10).
+  // The backend is given neither (initTargetOptions in clang's
+  // BackendUtil.cpp), so MC never sees a compilation directory but the
+  // DICompileUnit's. Without them, checkouts whose objects are identical
+  // (no -g, or -g with -ffile-prefix-map=$PWD=.) share entries.
+  clang::CodeGenOptions &CG = Copy.getCodeGenOpts();
+  CG.DebugCompilationDir.clear();
+  CG.CoverageCompilationDir.clear();
+  CG.DebugPrefixMap.clear();
+  CG.CoveragePrefixMap.clear();
+  Copy.getLangOpts().MacroPrefixMap.clear();
   return Copy.getCC1CommandLine();
 }
 
@@ -398,8 +411,10 @@ void addTarget(oc_key_builder *Key, const CompileState &State,
   add(Key, F, "MCOptions.AsSecureLogFile", O.MCOptions.AsSecureLogFile);
   // The flattened command line (with -o, -D, -I...) is read only by the
   // CodeView writer (LF_BUILDINFO), so it can change only COFF objects.
-  if (TM.getTargetTriple().isOSBinFormatCOFF())
+  if (TM.getTargetTriple().isOSBinFormatCOFF()) {
     add(Key, F, "MCOptions.CommandlineArgs", O.MCOptions.CommandlineArgs);
+    add(Key, F, "MCOptions.Argv0", O.MCOptions.Argv0);
+  }
   // MCOptions.IASSearchPaths (every -I, -iquote and system include
   // directory) is left out: the integrated assembler reads it only for
   // .include and .incbin in inline assembly, and modules that use those are
