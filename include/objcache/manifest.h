@@ -52,11 +52,18 @@ extern "C" {
 typedef enum oc_manifest_file_kind {
   OC_MANIFEST_FILE_READ = 0,   /* read by the front end: must be unchanged */
   OC_MANIFEST_FILE_ABSENT = 1, /* looked up and not found: must stay absent */
+  /* Not a file: the candidate's object, .d file or stderr names where the
+   * compile ran (its working directory, a base_dir, an output path), so it
+   * serves only a compile whose location digest (`hash`: the working
+   * directory and the verbatim arguments) is the same. `path` is a label;
+   * size and times are 0. */
+  OC_MANIFEST_FILE_LOCATION = 2,
 } oc_manifest_file_kind;
 
 typedef struct oc_manifest_file {
   oc_manifest_file_kind kind;
-  char *path; /* absolute, NUL-terminated */
+  char *path; /* NUL-terminated; relative ones are taken from the working
+               * directory of the compile (same arguments, same lookups) */
   uint64_t size;
   int64_t mtime_ns, ctime_ns;
   oc_digest hash; /* BLAKE2b-256 of the contents */
@@ -85,7 +92,7 @@ oc_status oc_manifest_decode(const void *data, size_t size, oc_manifest *out,
                              oc_error *err);
 
 /* Appends the encoding to out. OC_INVALID for a manifest the decoder would
- * refuse (relative path, too many candidates, oversized output). */
+ * refuse (empty path, too many candidates, oversized output). */
 oc_status oc_manifest_encode(const oc_manifest *manifest, oc_buffer *out,
                              oc_error *err);
 

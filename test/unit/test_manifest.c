@@ -199,12 +199,14 @@ static void test_fields_validated(void **unused) {
   b.data[files_at + 3] = 0x7f;
   expect_corrupt(&b, "file count");
   b.data[files_at + 3] = 0;
-  b.data[kind_at] = 2;
+  b.data[kind_at] = 3;
   expect_corrupt(&b, "file kind");
+  b.data[kind_at] = 2; /* a location holds no file data */
+  expect_corrupt(&b, "location");
   b.data[kind_at] = 0;
-  b.data[kind_at + 1 + 4] = 's'; /* "/src/main.c" -> "src/main.c" */
-  expect_corrupt(&b, "absolute");
-  b.data[kind_at + 1 + 4] = '/';
+  b.data[kind_at + 1 + 4 + 1] = 0; /* "/src/main.c" -> "/\0rc/main.c" */
+  expect_corrupt(&b, "NUL");
+  b.data[kind_at + 1 + 4 + 1] = 's';
   b.data[kind_at + 1 + 3] = 0x40; /* a path length past the end */
   expect_corrupt(&b, "path");
   b.data[kind_at + 1 + 3] = 0;
@@ -234,9 +236,10 @@ static void test_add_dedupes_and_bounds(void **unused) {
   assert_int_equal(m.count, 3);
   assert_int_equal(m.candidates[0].created_unix, 1700000003u);
   assert_int_equal(m.candidates[2].created_unix, 1);
-  /* A relative path is refused. */
+  /* An empty path is refused (relative ones are taken from the working
+   * directory, see relocate/). */
   oc_manifest_candidate bad = sample(9);
-  bad.files[0].path = "relative.h";
+  bad.files[0].path = "";
   assert_int_equal(oc_manifest_add(&m, &bad, 3, &err), OC_INVALID);
   oc_manifest_free(&m);
 }
