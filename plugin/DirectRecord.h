@@ -12,9 +12,15 @@
 // Record format, one item per line:
 //   objcache-direct-record 1
 //   key <64 hex digits>
-//   read <absolute path>        (any number)
-//   absent <absolute path>      (any number)
+//   read <path>                 (any number)
+//   absent <path>               (any number)
+//   location <where>            (at most one)
 //   end
+// Paths are as the front end looked them up: relative ones are relative to
+// the working directory (another checkout with the same arguments looks up
+// the same relative names). "location" says the module names the working
+// directory, a base dir or an output path (Location.h), so the candidate
+// must not serve a compile elsewhere.
 //
 //===----------------------------------------------------------------------===//
 #ifndef OBJCACHE_PLUGIN_DIRECTRECORD_H
@@ -56,8 +62,12 @@ public:
   bool write(clang::CompilerInstance &CI, const std::string &KeyHex,
              const std::vector<std::string> &OptionFiles, std::string &Error);
 
+  // Where the module names the compile's location, or "" (Location.h).
+  void setLocation(std::string Where) { Location = std::move(Where); }
+
 private:
   std::string Path;
+  std::string Location;
   std::shared_ptr<LookupLog> Log;
 };
 

@@ -16,6 +16,7 @@
 #include "CodeGen.h"
 #include "CompileState.h"
 #include "DirectRecord.h"
+#include "Location.h"
 #include "KeyFactors.h"
 
 extern "C" {
@@ -247,6 +248,11 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   char Hex[OC_DIGEST_HEX_SIZE];
   oc_digest_to_hex(&State.Key, Hex);
   State.KeyHex = Hex;
+  // Direct mode shares a candidate across working directories and output
+  // paths only when the module names none of them (Location.h).
+  if (State.Direct)
+    State.Direct->setLocation(moduleNamesLocation(
+        M, locationNeedles(*State.CI, State.Config.base_dir)));
 
   oc_store *Store = nullptr;
   oc_error Err{};

@@ -17,6 +17,7 @@
  * cached. Faults print one warning line, count in `errors`, and the
  * compile goes on the plain way. */
 #include "fsutil.h"
+#include "objcache/basedir.h"
 #include "objcache/history.h"
 #include "objcache/log.h"
 #include "objcache/manifest.h"
@@ -51,6 +52,8 @@ typedef struct {
   oc_key_builder *key;
   oc_digest direct_key;
   direct_args args;
+  oc_digest location; /* the working directory and verbatim arguments */
+  char cwd[PATH_MAX]; /* as clang sees it */
   uint64_t started_ms;
   bool store_warned; /* the store's fault has been shown */
 } direct_ctx;
@@ -124,10 +127,20 @@ static int64_t ns_of(const struct timespec *ts) {
 /* Whether every file of the candidate is as recorded: same size and times
  * (no read at all), or else the same contents. *why names the first file
  * that differs. */
-static bool candidate_matches(const oc_manifest_candidate *c, char *why,
+static bool candidate_matches(const direct_ctx *ctx,
+                              const oc_manifest_candidate *c, char *why,
                               size_t why_size) {
   for (size_t i = 0; i < c->file_count; i++) {
     const oc_manifest_file *f = &c->files[i];
+    if (f->kind == OC_MANIFEST_FILE_LOCATION) {
+      if (oc_digest_equal(&f->hash, &ctx->location))
+        continue;
+      snprintf(why, why_size,
+               "made in another working directory or with other output "
+               "names, and %s",
+               f->path);
+      return false;
+    }
     struct stat st;
     bool exists = stat(f->path, &st) == 0;
     if (f->kind == OC_MANIFEST_FILE_ABSENT) {
@@ -175,6 +188,25 @@ static bool write_atomically(const char *path, const void *data, size_t len,
   return true;
 }
 
+/* Whether candidate c serves only the location it was made in. */
+static bool bound(const oc_manifest_candidate *c) {
+  for (size_t i = 0; i < c->file_count; i++)
+    if (c->files[i].kind == OC_MANIFEST_FILE_LOCATION)
+      return true;
+  return false;
+}
+
+/* The target of a recorded .d: the text before the first ':'. */
+static bool depfile_target(const uint8_t *data, size_t size, char *out,
+                           size_t out_size) {
+  const uint8_t *colon = memchr(data, ':', size);
+  if (!colon || (size_t)(colon - data) >= out_size)
+    return false;
+  memcpy(out, data, (size_t)(colon - data));
+  out[colon - data] = '\0';
+  return true;
+}
+
 /* Serves candidate c. 1: served; 0: its object is no longer in the store;
  * -1: a fault (reported), compile instead. */
 static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
@@ -190,13 +222,30 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
     oc_buffer_free(&object);
     return status == OC_CORRUPT ? 0 : -1;
   }
+  /* A candidate not bound to its location may have been made for another
+   * output name: its .d target is rewritten for this one. */
+  oc_buffer dep = {0};
+  if (c->has_depfile && !ctx->args.explicit_target && !bound(c)) {
+    char target[PATH_MAX];
+    if (!depfile_target(c->depfile_data, c->depfile_size, target,
+                        sizeof target) ||
+        !tool_depfile_retarget(c->depfile_data, c->depfile_size, target,
+                               ctx->args.output, &dep)) {
+      oc_buffer_free(&object);
+      oc_buffer_free(&dep);
+      return 0; /* this output name needs quoting: compile instead */
+    }
+  } else if (c->has_depfile) {
+    (void)oc_buffer_append(&dep, c->depfile_data, c->depfile_size);
+  }
   char why[2 * PATH_MAX];
   bool ok = write_atomically(ctx->args.output, object.data, object.size, why,
                              sizeof why);
   oc_buffer_free(&object);
   if (ok && ctx->args.has_depfile)
-    ok = write_atomically(ctx->args.depfile, c->depfile_data, c->depfile_size,
-                          why, sizeof why);
+    ok = write_atomically(ctx->args.depfile, dep.data, dep.size, why,
+                          sizeof why);
+  oc_buffer_free(&dep);
   if (!ok) {
     char message[sizeof why + 64];
     snprintf(message, sizeof message, "%s; compiling instead", why);
@@ -234,7 +283,8 @@ static bool too_new(const struct timespec *t, const struct timespec *start,
  * it cannot be recorded. */
 static const char *read_record(const char *path, oc_manifest_candidate *c,
                                const struct timespec *start, char *detail,
-                               size_t detail_size) {
+                               size_t detail_size, char *location,
+                               size_t location_size) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return "no record (not cacheable, or clock macros such as __TIME__)";
@@ -262,9 +312,11 @@ static const char *read_record(const char *path, oc_manifest_candidate *c,
         why = "bad key in record";
     } else if (strcmp(line, "end") == 0) {
       ended = true;
+    } else if (strncmp(line, "location ", 9) == 0) {
+      snprintf(location, location_size, "%s", line + 9);
     } else {
-      bool absent = strncmp(line, "absent /", 8) == 0;
-      if (!absent && strncmp(line, "read /", 6) != 0) {
+      bool absent = strncmp(line, "absent ", 7) == 0 && line[7];
+      if (!absent && !(strncmp(line, "read ", 5) == 0 && line[5])) {
         why = "bad line in record";
         break;
       }
@@ -322,14 +374,134 @@ static const char *read_record(const char *path, oc_manifest_candidate *c,
   return NULL;
 }
 
+/* ---- relocation: can the candidate serve another directory? ---------- */
+
+/* The strings that name this compile's location in its outputs: the
+ * working directory (as $PWD and physically) and each base dir; for
+ * stderr also the output names. */
+static size_t location_needles(const direct_ctx *ctx, bool outputs,
+                               char needles[][PATH_MAX], size_t max) {
+  size_t n = 0;
+  char physical[PATH_MAX];
+  const char *fixed[4] = {ctx->cwd, getcwd(physical, sizeof physical),
+                          outputs ? ctx->args.output : NULL,
+                          outputs && ctx->args.has_depfile ? ctx->args.depfile
+                                                           : NULL};
+  for (size_t i = 0; i < 4 && n < max; i++)
+    if (fixed[i] && strcmp(fixed[i], "/") != 0 && fixed[i][0])
+      snprintf(needles[n++], PATH_MAX, "%s", fixed[i]);
+  for (const char *b = ctx->cfg->base_dir; *b && n < max;) {
+    const char *end = strchr(b, ':');
+    size_t len = end ? (size_t)(end - b) : strlen(b);
+    while (len > 1 && b[len - 1] == '/')
+      len--;
+    if (len < PATH_MAX)
+      snprintf(needles[n++], PATH_MAX, "%.*s", (int)len, b);
+    b += (end ? (size_t)(end - b) + 1 : strlen(b));
+  }
+  return n;
+}
+
+static bool names_any(const uint8_t *data, size_t size,
+                      char needles[][PATH_MAX], size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (data && memmem(data, size, needles[i], strlen(needles[i])))
+      return true;
+  return false;
+}
+
+/* Takes the candidate's absolute paths under base_dir relative to the
+ * working directory, and says in `why` what keeps it from serving
+ * another location: stderr or the .d file naming the directory, a base
+ * dir or an output name; a path under base_dir that cannot be made
+ * relative; a .d target this build cannot rewrite. */
+static void relocation_blocker(const direct_ctx *ctx, oc_manifest_candidate *c,
+                               char *why, size_t why_size) {
+  for (size_t i = 0; i < c->file_count; i++) {
+    oc_manifest_file *f = &c->files[i];
+    char rel[PATH_MAX];
+    if (f->path[0] != '/' || !oc_base_dir_contains(ctx->cfg->base_dir, f->path))
+      continue;
+    if (!oc_path_relative(ctx->cwd, f->path, rel, sizeof rel)) {
+      snprintf(why, why_size, "%s (under base_dir) cannot be made relative",
+               f->path);
+      return;
+    }
+    char *copy = strdup(rel);
+    if (!copy) {
+      snprintf(why, why_size, "out of memory");
+      return;
+    }
+    free(f->path);
+    f->path = copy;
+  }
+  static char needles[8][PATH_MAX];
+  size_t n = location_needles(ctx, true, needles, 8);
+  if (names_any(c->stderr_data, c->stderr_size, needles, n)) {
+    snprintf(why, why_size,
+             "its diagnostics name the working directory, a base dir or an "
+             "output");
+    return;
+  }
+  if (!c->has_depfile)
+    return;
+  const uint8_t *deps = c->depfile_data;
+  size_t deps_size = c->depfile_size;
+  if (!ctx->args.explicit_target) {
+    /* The target is the output name; the rest must not name the place. */
+    size_t len = strlen(ctx->args.output);
+    oc_buffer probe = {0};
+    bool ok = tool_depfile_retarget(c->depfile_data, c->depfile_size,
+                                    ctx->args.output, ctx->args.output,
+                                    &probe) &&
+              probe.size == c->depfile_size &&
+              memcmp(probe.data, c->depfile_data, probe.size) == 0;
+    oc_buffer_free(&probe);
+    if (!ok) {
+      snprintf(why, why_size, "its .d target cannot be rewritten");
+      return;
+    }
+    deps += len;
+    deps_size -= len;
+  }
+  n = location_needles(ctx, false, needles, 8);
+  if (names_any(deps, deps_size, needles, n))
+    snprintf(why, why_size,
+             "its .d file names the working directory or a base dir");
+}
+
+/* Puts a location entry first (it is the cheapest to check). */
+static bool bind_to_location(const direct_ctx *ctx, oc_manifest_candidate *c,
+                             const char *why) {
+  oc_manifest_file *files =
+      realloc(c->files, (c->file_count + 1) * sizeof *files);
+  if (!files)
+    return false;
+  c->files = files;
+  memmove(files + 1, files, c->file_count * sizeof *files);
+  memset(&files[0], 0, sizeof files[0]);
+  files[0].kind = OC_MANIFEST_FILE_LOCATION;
+  files[0].hash = ctx->location;
+  size_t len = strlen(why) + 1;
+  files[0].path = malloc(len);
+  if (!files[0].path) {
+    memmove(files, files + 1, c->file_count * sizeof *files);
+    return false;
+  }
+  memcpy(files[0].path, why, len);
+  c->file_count++;
+  return true;
+}
+
 static void add_candidate(direct_ctx *ctx, const char *record_path,
                           const struct timespec *start,
                           const oc_buffer *err_out, bool err_overflow) {
   oc_manifest_candidate c = {0};
-  char detail[PATH_MAX + 64];
+  char detail[PATH_MAX + 64], location[PATH_MAX + 128] = "";
   const char *why =
       err_overflow ? "too much output on stderr"
-                   : read_record(record_path, &c, start, detail, sizeof detail);
+                   : read_record(record_path, &c, start, detail, sizeof detail,
+                                 location, sizeof location);
   oc_buffer dep = {0};
   if (!why && ctx->args.has_depfile) {
     int fd = open(ctx->args.depfile, O_RDONLY | O_CLOEXEC);
@@ -351,6 +523,24 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
   c.has_depfile = ctx->args.has_depfile;
   c.depfile_data = dep.data;
   c.depfile_size = dep.size;
+  if (location[0]) {
+    char from_plugin[sizeof location];
+    snprintf(from_plugin, sizeof from_plugin, "%s", location);
+    snprintf(location, sizeof location,
+             "the object's %s names the working directory, a base dir or an "
+             "output name",
+             from_plugin);
+  } else {
+    relocation_blocker(ctx, &c, location, sizeof location);
+  }
+  if (location[0] && !bind_to_location(ctx, &c, location)) {
+    log_line(ctx, "direct-unrecorded", "out of memory");
+    c.stderr_data = NULL;
+    c.depfile_data = NULL;
+    oc_manifest_candidate_free(&c);
+    oc_buffer_free(&dep);
+    return;
+  }
   oc_error err = {0};
   if (oc_store_add_candidate(ctx->store, &ctx->direct_key, &c, &err) != OC_OK)
     warn(ctx->cfg, err.message);
@@ -498,8 +688,10 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   if (!ctx.key)
     return -1;
   char why[2 * PATH_MAX + 64];
-  if (!tool_direct_key(cfg, path, real, plugin, argv, add_color, ctx.key, why,
-                       sizeof why)) {
+  snprintf(why, sizeof why, "cannot read the working directory");
+  if (!tool_logical_cwd(ctx.cwd, sizeof ctx.cwd) ||
+      !tool_direct_key(cfg, path, real, plugin, argv, &ctx.args, add_color,
+                       ctx.key, &ctx.location, why, sizeof why)) {
     char message[sizeof why + 64];
     snprintf(message, sizeof message, "direct mode: %s", why);
     warn(cfg, message);
@@ -523,7 +715,8 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   int rc = 0;
   for (size_t i = manifest.count; i-- > 0 && rc == 0;) {
     char mismatch[PATH_MAX + 32];
-    if (candidate_matches(&manifest.candidates[i], mismatch, sizeof mismatch)) {
+    if (candidate_matches(&ctx, &manifest.candidates[i], mismatch,
+                          sizeof mismatch)) {
       rc = serve(&ctx, &manifest.candidates[i]);
       if (rc == 0)
         snprintf(why, sizeof why, "the object is no longer in the store");

@@ -124,19 +124,30 @@ bool tool_direct_parse(char **args, direct_args *out) {
                strncmp(arg, "-MF", 3) == 0) {
       bool is_o = arg[1] == 'o';
       const char *value = arg + (is_o ? 2 : 3);
+      char **holder = &args[i];
+      size_t skip = is_o ? 2 : 3;
       if (!*value) {
         value = args[i + 1];
         if (!value)
           return refuse(out, "option without its value");
         i++;
+        holder = &args[i];
+        skip = 0;
       }
-      if (is_o)
+      if (is_o) {
         output = value;
-      else
+        out->output_arg = holder;
+        out->output_skip = skip;
+      } else {
         depfile = value;
+        out->depfile_arg = holder;
+        out->depfile_skip = skip;
+      }
     } else if (color_choice(arg) >= 0) {
       out->color_option = color_choice(arg) == 1;
     } else if (dependency_option(arg)) {
+      if (strncmp(arg, "-MT", 3) == 0 || strncmp(arg, "-MQ", 3) == 0)
+        out->explicit_target = true;
       if ((strcmp(arg, "-MT") == 0 || strcmp(arg, "-MQ") == 0) && !args[++i])
         return refuse(out, "option without its value");
     } else if (has_prefix(arg, refused_prefix, COUNT(refused_prefix))) {

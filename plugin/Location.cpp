@@ -1,0 +1,187 @@
+//===- Location.cpp - Does the module name where the compile ran? ---------===//
+//
+// See Location.h. Strings reach an ELF object from the module through
+// constant data (string literals, __FILE__, source locations of
+// sanitizers and assertions), metadata (debug info: DW_AT_comp_dir, file
+// names, producer flags; llvm.commandline), the module's own names
+// (source_filename, the identifier sanitizers use) and inline assembly.
+// All of them are searched; metadata by walking every node reachable from
+// named metadata, globals, functions, instructions and debug records.
+//
+//===----------------------------------------------------------------------===//
+#include "Location.h"
+
+#include "clang/Frontend/CompilerInstance.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/IR/DebugProgramInstruction.h"
+#include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/Metadata.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+
+#include <unistd.h>
+
+using namespace llvm;
+
+namespace objcache {
+namespace {
+
+class Search {
+public:
+  explicit Search(const std::vector<std::string> &Needles)
+      : Needles(Needles) {}
+
+  bool in(StringRef Text) const {
+    for (const std::string &Needle : Needles)
+      if (Text.contains(Needle))
+        return true;
+    return false;
+  }
+
+  bool constant(const Constant *C) {
+    if (!C || !SeenConstants.insert(C).second)
+      return false;
+    if (const auto *Data = dyn_cast<ConstantDataSequential>(C))
+      return in(Data->getRawDataValues());
+    if (isa<GlobalValue>(C))
+      return false; // its own initializer is searched on its own
+    for (const Use &Op : C->operands())
+      if (constant(dyn_cast<Constant>(Op.get())))
+        return true;
+    return false;
+  }
+
+  bool metadata(const Metadata *MD) {
+    if (!MD || !SeenMetadata.insert(MD).second)
+      return false;
+    if (const auto *S = dyn_cast<MDString>(MD))
+      return in(S->getString());
+    if (const auto *V = dyn_cast<ValueAsMetadata>(MD))
+      return constant(dyn_cast<Constant>(V->getValue()));
+    if (const auto *L = dyn_cast<DIArgList>(MD)) {
+      for (const ValueAsMetadata *Arg : L->getArgs())
+        if (metadata(Arg))
+          return true;
+      return false;
+    }
+    if (const auto *N = dyn_cast<MDNode>(MD))
+      for (const MDOperand &Op : N->operands())
+        if (metadata(Op.get()))
+          return true;
+    return false;
+  }
+
+  bool attachments(const GlobalObject &G) {
+    SmallVector<std::pair<unsigned, MDNode *>, 4> MDs;
+    G.getAllMetadata(MDs);
+    for (auto &[Kind, Node] : MDs)
+      if (metadata(Node))
+        return true;
+    return false;
+  }
+
+private:
+  const std::vector<std::string> &Needles;
+  DenseSet<const Constant *> SeenConstants;
+  DenseSet<const Metadata *> SeenMetadata;
+};
+
+void addNeedle(std::vector<std::string> &Needles, StringRef Path) {
+  // "/" or "." would be found everywhere; a relative output name is still
+  // a useful needle (-frecord-command-line records it as given).
+  Path = Path.rtrim('/');
+  if (Path.empty() || Path == "." || Path == "-")
+    return;
+  for (const std::string &Have : Needles)
+    if (Have == Path)
+      return;
+  Needles.push_back(Path.str());
+}
+
+} // namespace
+
+std::vector<std::string> locationNeedles(const clang::CompilerInstance &CI,
+                                         const char *BaseDirs) {
+  std::vector<std::string> Needles;
+  SmallString<256> Cwd;
+  if (!sys::fs::current_path(Cwd)) // $PWD when it is the same directory
+    addNeedle(Needles, Cwd);
+  char Physical[4096];
+  if (getcwd(Physical, sizeof Physical))
+    addNeedle(Needles, Physical);
+  for (StringRef Dirs = BaseDirs ? BaseDirs : ""; !Dirs.empty();) {
+    auto [Dir, Rest] = Dirs.split(':');
+    addNeedle(Needles, Dir);
+    Dirs = Rest;
+  }
+  addNeedle(Needles, CI.getFrontendOpts().OutputFile);
+  addNeedle(Needles, CI.getDependencyOutputOpts().OutputFile);
+  return Needles;
+}
+
+std::string moduleNamesLocation(const Module &M,
+                                const std::vector<std::string> &Needles) {
+  Search S(Needles);
+  if (S.in(M.getSourceFileName()) || S.in(M.getModuleIdentifier()))
+    return "the source file name";
+  if (S.in(M.getModuleInlineAsm()))
+    return "module assembly";
+  for (const NamedMDNode &Named : M.named_metadata())
+    for (const MDNode *Node : Named.operands())
+      if (S.metadata(Node))
+        return "metadata (" + Named.getName().str() + ")";
+  for (const GlobalVariable &G : M.globals()) {
+    if (G.hasInitializer() && S.constant(G.getInitializer()))
+      return "a constant string";
+    if (S.attachments(G))
+      return "debug info";
+    if (S.in(G.getName()) || S.in(G.getSection()))
+      return "a global's name or section";
+  }
+  for (const Function &F : M) {
+    if (S.attachments(F))
+      return "debug info";
+    if (S.in(F.getName()) || S.in(F.getSection()))
+      return "a function's name or section";
+    for (const BasicBlock &BB : F)
+      for (const Instruction &I : BB) {
+        SmallVector<std::pair<unsigned, MDNode *>, 4> MDs;
+        I.getAllMetadata(MDs);
+        for (auto &[Kind, Node] : MDs)
+          if (S.metadata(Node))
+            return "debug info";
+        for (const DbgRecord &R : I.getDbgRecordRange()) {
+          if (S.metadata(R.getDebugLoc().getAsMDNode()))
+            return "debug info";
+          if (const auto *V = dyn_cast<DbgVariableRecord>(&R))
+            if (S.metadata(V->getRawVariable()) ||
+                S.metadata(V->getRawLocation()))
+              return "debug info";
+          if (const auto *L = dyn_cast<DbgLabelRecord>(&R))
+            if (S.metadata(L->getLabel()))
+              return "debug info";
+        }
+        for (const Use &Op : I.operands()) {
+          if (const auto *Asm = dyn_cast<InlineAsm>(Op.get())) {
+            if (S.in(Asm->getAsmString()))
+              return "inline assembly";
+          } else if (const auto *C = dyn_cast<Constant>(Op.get());
+                     C && !isa<GlobalValue>(C) && S.constant(C)) {
+            return "a constant string";
+          } else if (const auto *MV = dyn_cast<MetadataAsValue>(Op.get())) {
+            if (S.metadata(MV->getMetadata()))
+              return "metadata";
+          }
+        }
+      }
+  }
+  for (const GlobalAlias &A : M.aliases())
+    if (S.in(A.getName()))
+      return "an alias's name";
+  return "";
+}
+
+} // namespace objcache
