@@ -20,8 +20,12 @@
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Metadata.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Plugins/PassPlugin.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Target/TargetMachine.h"
 
+#include <dlfcn.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace llvm;
@@ -101,7 +105,54 @@ void addNeedle(std::vector<std::string> &Needles, StringRef Path) {
   Needles.push_back(Path.str());
 }
 
+// Whether the module's source file name can reach the object only as its
+// base name: for ELF the AsmPrinter's .file directive (the STT_FILE symbol)
+// takes the file name alone, so /a/x.c and /b/x.c give the same object.
+// Passes that read the whole name are ruled out: IR profile instrumentation
+// and use (a local function's profile name is "<source>;<name>"),
+// sanitizers (ASan's global descriptors hold the module identifier),
+// unique internal linkage names (a hash of it), and other plugins, which
+// could read anything.
+bool sourceNameOnlyAsBaseName(const Module &M, const TargetMachine &TM,
+                              bool OtherPlugins) {
+  if (OtherPlugins || !TM.getTargetTriple().isOSBinFormatELF() ||
+      TM.getPGOOption())
+    return false;
+  for (const Function &F : M) {
+    if (F.hasFnAttribute(Attribute::SanitizeAddress) ||
+        F.hasFnAttribute(Attribute::SanitizeHWAddress) ||
+        F.hasFnAttribute(Attribute::SanitizeMemory) ||
+        F.hasFnAttribute(Attribute::SanitizeThread) ||
+        F.hasFnAttribute(Attribute::SanitizeMemTag) ||
+        F.hasFnAttribute(Attribute::SanitizeType) ||
+        F.getName().contains(".__uniq."))
+      return false;
+  }
+  for (const GlobalVariable &G : M.globals())
+    if (G.hasSanitizerMetadata() || G.getName().contains(".__uniq."))
+      return false;
+  return true;
+}
+
 } // namespace
+
+bool otherPluginsLoaded(const clang::CompilerInstance &CI) {
+  Dl_info Info;
+  struct stat Own, Other;
+  if (!dladdr(reinterpret_cast<void *>(&otherPluginsLoaded), &Info) ||
+      !Info.dli_fname || stat(Info.dli_fname, &Own) != 0)
+    return true;
+  std::vector<std::string> Paths(CI.getFrontendOpts().Plugins);
+  for (const std::string &Path : CI.getCodeGenOpts().PassPlugins)
+    Paths.push_back(Path);
+  for (const std::unique_ptr<PassPlugin> &Plugin : CI.getPassPlugins())
+    Paths.push_back(Plugin->getFilename().str());
+  for (const std::string &Path : Paths)
+    if (stat(Path.c_str(), &Other) != 0 || Other.st_dev != Own.st_dev ||
+        Other.st_ino != Own.st_ino)
+      return true;
+  return false;
+}
 
 std::vector<std::string> locationNeedles(const clang::CompilerInstance &CI,
                                          const char *BaseDirs) {
@@ -122,11 +173,26 @@ std::vector<std::string> locationNeedles(const clang::CompilerInstance &CI,
   return Needles;
 }
 
-std::string moduleNamesLocation(const Module &M,
+std::string moduleNamesLocation(const Module &M, const TargetMachine &TM,
+                                bool OtherPlugins,
                                 const std::vector<std::string> &Needles) {
   Search S(Needles);
-  if (S.in(M.getSourceFileName()) || S.in(M.getModuleIdentifier()))
-    return "the source file name";
+  // Options whose effect on the object is a path that is not in the module.
+  const TargetOptions &O = TM.Options;
+  if (!O.ObjectFilenameForDebug.empty() || !O.MCOptions.SplitDwarfFile.empty())
+    return "object or split DWARF file name";
+  if (TM.getTargetTriple().isOSBinFormatCOFF())
+    return "CodeView build record"; // LF_BUILDINFO: directory, command line
+  if ((S.in(M.getSourceFileName()) || S.in(M.getModuleIdentifier())) &&
+      !sourceNameOnlyAsBaseName(M, TM, OtherPlugins))
+    return "source file name";
+  // Coverage mapping keeps its file names compressed: not searchable, and
+  // they hold the coverage compilation directory.
+  for (const GlobalVariable &G : M.globals())
+    if (G.getName().starts_with("__llvm_coverage") ||
+        G.getName().starts_with("__covrec_") ||
+        G.getSection().contains("covmap") || G.getSection().contains("covfun"))
+      return "coverage mapping";
   if (S.in(M.getModuleInlineAsm()))
     return "module assembly";
   for (const NamedMDNode &Named : M.named_metadata())

@@ -22,6 +22,7 @@ class CompilerInstance;
 } // namespace clang
 namespace llvm {
 class Module;
+class TargetMachine;
 } // namespace llvm
 
 namespace objcache {
@@ -32,9 +33,15 @@ namespace objcache {
 std::vector<std::string> locationNeedles(const clang::CompilerInstance &CI,
                                          const char *BaseDirs);
 
-// Where the module first names one of Needles ("debug info", "a constant
-// string", ...), or "" when nowhere.
+// Whether a pass or clang plugin other than objcache is loaded.
+bool otherPluginsLoaded(const clang::CompilerInstance &CI);
+
+// Where the object compiled from M by TM would name one of Needles ("debug
+// info", "a constant string", ...), or "" when nowhere. OtherPlugins: a
+// plugin besides objcache is loaded (it could read any name).
 std::string moduleNamesLocation(const llvm::Module &M,
+                                const llvm::TargetMachine &TM,
+                                bool OtherPlugins,
                                 const std::vector<std::string> &Needles);
 
 } // namespace objcache

@@ -252,7 +252,8 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   // paths only when the module names none of them (Location.h).
   if (State.Direct)
     State.Direct->setLocation(moduleNamesLocation(
-        M, locationNeedles(*State.CI, State.Config.base_dir)));
+        M, *Pipeline.TM, otherPluginsLoaded(*State.CI),
+        locationNeedles(*State.CI, State.Config.base_dir)));
 
   oc_store *Store = nullptr;
   oc_error Err{};

@@ -225,12 +225,25 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
   /* A candidate not bound to its location may have been made for another
    * output name: its .d target is rewritten for this one. */
   oc_buffer dep = {0};
-  if (c->has_depfile && !ctx->args.explicit_target && !bound(c)) {
+  if (c->has_depfile && !bound(c)) {
+    /* Names under base_dir back under this directory, then the first rule
+     * (re)wrapped for this target, or for its own when the new names have
+     * other lengths. */
+    oc_buffer expanded = {0};
     char target[PATH_MAX];
-    if (!depfile_target(c->depfile_data, c->depfile_size, target,
-                        sizeof target) ||
-        !tool_depfile_retarget(c->depfile_data, c->depfile_size, target,
-                               ctx->args.output, &dep)) {
+    bool names_moved = false;
+    bool ok = tool_depfile_expand(c->depfile_data, c->depfile_size, ctx->cwd,
+                                  &expanded, &names_moved) &&
+              depfile_target(expanded.data, expanded.size, target,
+                             sizeof target);
+    if (ok && (!ctx->args.explicit_target || names_moved))
+      ok = tool_depfile_retarget(
+          expanded.data, expanded.size, target,
+          ctx->args.explicit_target ? target : ctx->args.output, &dep);
+    else if (ok)
+      ok = oc_buffer_append(&dep, expanded.data, expanded.size) == OC_OK;
+    oc_buffer_free(&expanded);
+    if (!ok) {
       oc_buffer_free(&object);
       oc_buffer_free(&dep);
       return 0; /* this output name needs quoting: compile instead */
@@ -416,7 +429,7 @@ static bool names_any(const uint8_t *data, size_t size,
  * dir or an output name; a path under base_dir that cannot be made
  * relative; a .d target this build cannot rewrite. */
 static void relocation_blocker(const direct_ctx *ctx, oc_manifest_candidate *c,
-                               char *why, size_t why_size) {
+                               oc_buffer *dep, char *why, size_t why_size) {
   for (size_t i = 0; i < c->file_count; i++) {
     oc_manifest_file *f = &c->files[i];
     char rel[PATH_MAX];
@@ -463,6 +476,47 @@ static void relocation_blocker(const direct_ctx *ctx, oc_manifest_candidate *c,
     }
     deps += len;
     deps_size -= len;
+  }
+  /* base_dir: its names relative to the working directory. */
+  oc_buffer tpl = {0};
+  bool changed = false;
+  char first[PATH_MAX];
+  if (ctx->cfg->base_dir[0]) {
+    if (!tool_depfile_template(c->depfile_data, c->depfile_size,
+                               ctx->cfg->base_dir, ctx->cwd, &tpl, &changed)) {
+      oc_buffer_free(&tpl);
+      snprintf(why, why_size,
+               "its .d file names a path under base_dir that cannot be made "
+               "relative");
+      return;
+    }
+    oc_buffer probe = {0};
+    /* Names of other lengths re-wrap the first rule: only for a target
+     * this file can rewrite (checked above for the default one). */
+    bool rewraps = !changed || !ctx->args.explicit_target ||
+                   (depfile_target(c->depfile_data, c->depfile_size, first,
+                                   sizeof first) &&
+                    tool_depfile_retarget(c->depfile_data, c->depfile_size,
+                                          first, first, &probe) &&
+                    probe.size == c->depfile_size &&
+                    memcmp(probe.data, c->depfile_data, probe.size) == 0);
+    oc_buffer_free(&probe);
+    if (!rewraps) {
+      oc_buffer_free(&tpl);
+      snprintf(why, why_size, "its .d target cannot be rewritten");
+      return;
+    }
+    if (changed) {
+      size_t skip = (size_t)(deps - c->depfile_data);
+      oc_buffer_free(dep);
+      *dep = tpl;
+      c->depfile_data = dep->data;
+      c->depfile_size = dep->size;
+      deps = dep->data + skip;
+      deps_size = dep->size - skip;
+    } else {
+      oc_buffer_free(&tpl);
+    }
   }
   n = location_needles(ctx, false, needles, 8);
   if (names_any(deps, deps_size, needles, n))
@@ -531,7 +585,7 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
              "output name",
              from_plugin);
   } else {
-    relocation_blocker(ctx, &c, location, sizeof location);
+    relocation_blocker(ctx, &c, &dep, location, sizeof location);
   }
   if (location[0] && !bind_to_location(ctx, &c, location)) {
     log_line(ctx, "direct-unrecorded", "out of memory");

@@ -88,6 +88,16 @@ bool tool_depfile_retarget(const uint8_t *data, size_t size,
                            oc_buffer *out);
 /* Whether a name needs no make quoting (and holds no ':'). */
 bool tool_depfile_plain_name(const char *name);
+/* base_dir: the dependency names (after the target) that are absolute and
+ * under one of base_dirs, written relative to cwd behind a marker, so the
+ * .d serves another checkout; *changed when any was. false when one cannot
+ * be (it would not come back byte for byte). */
+bool tool_depfile_template(const uint8_t *data, size_t size,
+                           const char *base_dirs, const char *cwd,
+                           oc_buffer *out, bool *changed);
+/* The names of a template made absolute again under cwd. */
+bool tool_depfile_expand(const uint8_t *data, size_t size, const char *cwd,
+                         oc_buffer *out, bool *changed);
 
 /* direct.c: direct mode. Returns the compile's exit code after a direct
  * hit or after running the compiler itself; -1 when it did neither and the
