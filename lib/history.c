@@ -443,6 +443,16 @@ oc_status oc_record_diff(const char *old_record, size_t old_len,
   return status;
 }
 
+oc_status oc_history_last(const oc_config *cfg, const char *output_path,
+                          oc_buffer *out, oc_error *err) {
+  char dir[PATH_MAX], path[PATH_MAX + 8];
+  oc_status status = history_dir(cfg, output_path, dir, sizeof dir, err);
+  if (status != OC_OK)
+    return status;
+  snprintf(path, sizeof path, "%s/last", dir);
+  return read_record(path, out, err);
+}
+
 /* ---- explain --------------------------------------------------------------
  */
 

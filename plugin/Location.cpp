@@ -198,7 +198,9 @@ std::string moduleNamesLocation(const Module &M, const TargetMachine &TM,
   for (const NamedMDNode &Named : M.named_metadata())
     for (const MDNode *Node : Named.operands())
       if (S.metadata(Node))
-        return "metadata (" + Named.getName().str() + ")";
+        return Named.getName().starts_with("llvm.dbg")
+                   ? std::string("debug info")
+                   : "metadata (" + Named.getName().str() + ")";
   for (const GlobalVariable &G : M.globals()) {
     if (G.hasInitializer() && S.constant(G.getInitializer()))
       return "a constant string";

@@ -129,17 +129,15 @@ static int64_t ns_of(const struct timespec *ts) {
  * that differs. */
 static bool candidate_matches(const direct_ctx *ctx,
                               const oc_manifest_candidate *c, char *why,
-                              size_t why_size) {
+                              size_t why_size, bool *only_location) {
+  *only_location = false;
+  const char *location = NULL; /* the reason it is bound elsewhere */
   for (size_t i = 0; i < c->file_count; i++) {
     const oc_manifest_file *f = &c->files[i];
     if (f->kind == OC_MANIFEST_FILE_LOCATION) {
-      if (oc_digest_equal(&f->hash, &ctx->location))
-        continue;
-      snprintf(why, why_size,
-               "made in another working directory or with other output "
-               "names, and %s",
-               f->path);
-      return false;
+      if (!oc_digest_equal(&f->hash, &ctx->location))
+        location = f->path; /* the files still say whether it is the only */
+      continue;
     }
     struct stat st;
     bool exists = stat(f->path, &st) == 0;
@@ -163,6 +161,14 @@ static bool candidate_matches(const direct_ctx *ctx,
       snprintf(why, why_size, "%s changed", f->path);
       return false;
     }
+  }
+  if (location) {
+    snprintf(why, why_size,
+             "made in another working directory or with other output names, "
+             "and %s",
+             location);
+    *only_location = true;
+    return false;
   }
   return true;
 }
@@ -767,15 +773,24 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   snprintf(why, sizeof why, "%s",
            status == OC_OK ? "no candidate left" : "no manifest");
   int rc = 0;
+  bool relocation_noted = false;
   for (size_t i = manifest.count; i-- > 0 && rc == 0;) {
-    char mismatch[PATH_MAX + 32];
+    char mismatch[2 * PATH_MAX + 256];
+    bool only_location;
     if (candidate_matches(&ctx, &manifest.candidates[i], mismatch,
-                          sizeof mismatch)) {
+                          sizeof mismatch, &only_location)) {
       rc = serve(&ctx, &manifest.candidates[i]);
       if (rc == 0)
         snprintf(why, sizeof why, "the object is no longer in the store");
-    } else if (i + 1 == manifest.count)
-      snprintf(why, sizeof why, "%s", mismatch); /* the newest candidate */
+    } else {
+      if (i + 1 == manifest.count)
+        snprintf(why, sizeof why, "%s", mismatch); /* the newest candidate */
+      /* For --explain: an entry that differs only by where it was made. */
+      if (only_location && !relocation_noted) {
+        relocation_noted = true;
+        oc_key_add_str(ctx.key, "lookup", "location", mismatch);
+      }
+    }
   }
   oc_manifest_free(&manifest);
   report_store(&ctx);

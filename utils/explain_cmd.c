@@ -62,6 +62,41 @@ static bool explain_direct(const oc_config *cfg, const char *output) {
   return found;
 }
 
+/* When the last direct-mode lookup of this output found an entry for the
+ * same command and files that serves only another working directory (or
+ * other output names), says so; when what binds it there is debug
+ * information, names the flag that makes the objects identical. */
+static bool explain_relocation(const oc_config *cfg, const char *output) {
+  char name[PATH_MAX + 32];
+  snprintf(name, sizeof name, "%s%s", output, TOOL_DIRECT_HISTORY_SUFFIX);
+  oc_buffer record = {0};
+  if (oc_history_last(cfg, name, &record, NULL) != OC_OK ||
+      oc_buffer_append(&record, "", 1) != OC_OK) {
+    oc_buffer_free(&record);
+    return false;
+  }
+  static const char tag[] = "lookup\tlocation\t";
+  const char *line = strstr((const char *)record.data, tag);
+  if (line && (line == (const char *)record.data || line[-1] == '\n')) {
+    const char *why = line + strlen(tag);
+    int len = (int)strcspn(why, "\n");
+    printf("%s: missed only because the entry for this command and these "
+           "files was %.*s\n",
+           output, len, why);
+    if (memmem(why, (size_t)len, "debug", 5)) {
+      char cwd[PATH_MAX];
+      if (!tool_logical_cwd(cwd, sizeof cwd))
+        snprintf(cwd, sizeof cwd, "$PWD");
+      printf("  -g writes the working directory into the object "
+             "(DW_AT_comp_dir); build with -ffile-prefix-map=%s=. (or "
+             "-fdebug-prefix-map=%s=.) and checkouts share entries\n",
+             cwd, cwd);
+    }
+  }
+  oc_buffer_free(&record);
+  return line != NULL;
+}
+
 int tool_explain(const oc_config *cfg, const char *object) {
   char cleaned[PATH_MAX], resolved[PATH_MAX];
   const char *candidates[2];
@@ -95,6 +130,9 @@ int tool_explain(const oc_config *cfg, const char *object) {
   else
     fprintf(stderr, "objcache: %s\n", err.message);
   if (count > 0 && status != OC_IO_ERROR && explain_direct(cfg, candidates[0]))
+    status = OC_OK;
+  if (count > 0 && status != OC_IO_ERROR &&
+      explain_relocation(cfg, candidates[0]))
     status = OC_OK;
   if (status == OC_NOT_FOUND && !cfg->debug)
     fprintf(stderr,

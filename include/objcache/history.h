@@ -23,6 +23,10 @@ oc_status oc_history_record(const oc_config *cfg, const char *output_path,
 oc_status oc_history_explain(const oc_config *cfg, const char *output_path,
                              oc_buffer *out, oc_error *err);
 
+/* The last record kept for output_path; OC_NOT_FOUND when there is none. */
+oc_status oc_history_last(const oc_config *cfg, const char *output_path,
+                          oc_buffer *out, oc_error *err);
+
 /* Compares two factor records and appends one line per change, such as
  * "llvm-option: inline-threshold 225 -> 500", "invocation: added -O3",
  * "module: bitcode changed". Appends nothing when they are equal. */
