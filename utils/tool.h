@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum { TOOL_OK = 0, TOOL_FAILED = 1, TOOL_USAGE = 2 };
 
@@ -24,6 +25,10 @@ enum { TOOL_OK = 0, TOOL_FAILED = 1, TOOL_USAGE = 2 };
  * plugin inserted when the invocation compiles. Returns only on failure to
  * exec, with an exit code. */
 int tool_launch(char **argv);
+/* The same, started through a masquerade link (argv[0] is the link, e.g.
+ * /usr/lib/objcache/bin/clang-22): the real compiler is the one of that
+ * name further down PATH, past the link's directory. */
+int tool_masquerade(char **argv);
 
 /* compiler_id.c: whether the compiler at `path` (as found in PATH; `real`
  * is its resolved path, `name` what the user typed) is clang 22. Cheap by
@@ -33,15 +38,25 @@ int tool_launch(char **argv);
 bool tool_is_clang22(const oc_config *cfg, const char *path, const char *real,
                      const char *name);
 
-/* direct_args.c: what a compile command writes, when direct mode can
+/* direct_args.c: the one table of clang driver options the launcher and
+ * direct mode read; what a compile command writes, when direct mode can
  * handle it. */
+#define TOOL_MAX_TARGETS 16
 typedef struct {
   const char *input;      /* the one source file, as given */
   char output[PATH_MAX];  /* -o, or the name clang would pick */
   bool assembly;          /* -S */
   bool has_depfile;       /* -MD or -MMD */
+  bool dep_system;        /* the last of them is -MD: system headers too */
+  bool dep_phony;         /* -MP */
   char depfile[PATH_MAX]; /* -MF, or the name clang would pick */
-  bool color_option;      /* the command settles colour (not =auto) */
+  /* The .d targets as clang's cc1 gets them (-MT as given, -MQ and the
+   * default target quoted): tool_direct_target(args, i). */
+  size_t target_count;
+  size_t target_at[TOOL_MAX_TARGETS];
+  size_t target_used;
+  char target_text[2 * PATH_MAX];
+  bool color_option; /* the command settles colour (not =auto) */
   /* Where the output names are in the arguments, so that the direct key
    * can leave them out: the element holding -o's (or -MF's) value and how
    * many characters of it come before the value (2 for "-ofoo", 0 when
@@ -50,13 +65,20 @@ typedef struct {
   size_t output_skip;
   char **depfile_arg;
   size_t depfile_skip;
-  bool explicit_target; /* -MT or -MQ: the .d target is in the arguments */
-  const char *why;        /* when refused: a short reason */
+  const char *why; /* when refused: a short reason */
 } direct_args;
+
+/* Whether arg is an option whose value is the next argument. */
+bool tool_option_separate(const char *arg);
 
 /* args: the compiler's arguments (without its name), NULL-terminated.
  * false with out->why set when direct mode must leave the command alone. */
 bool tool_direct_parse(char **args, direct_args *out);
+const char *tool_direct_target(const direct_args *args, size_t i);
+
+/* Whether the --config files of args (read, with the files they include)
+ * hold only options direct mode handles; false with a reason otherwise. */
+bool tool_direct_config_ok(char **args, const char **why);
 
 /* direct_key.c: the direct key of a compile, built into `key` (a builder
  * that may keep a record for --explain): direct-scheme version, objcache's
@@ -79,26 +101,6 @@ bool tool_direct_key(const oc_config *cfg, const char *path, const char *real,
  * directory as ".", else getcwd() (LLVM's current_path()). */
 bool tool_logical_cwd(char *out, size_t size);
 
-/* depfile_target.c: the dependency file clang wrote for target
- * `old_target`, rewritten as clang would write it for `new_target`
- * (appended to out). false when the file or either name is not one it
- * handles (escaped characters, several targets). */
-bool tool_depfile_retarget(const uint8_t *data, size_t size,
-                           const char *old_target, const char *new_target,
-                           oc_buffer *out);
-/* Whether a name needs no make quoting (and holds no ':'). */
-bool tool_depfile_plain_name(const char *name);
-/* base_dir: the dependency names (after the target) that are absolute and
- * under one of base_dirs, written relative to cwd behind a marker, so the
- * .d serves another checkout; *changed when any was. false when one cannot
- * be (it would not come back byte for byte). */
-bool tool_depfile_template(const uint8_t *data, size_t size,
-                           const char *base_dirs, const char *cwd,
-                           oc_buffer *out, bool *changed);
-/* The names of a template made absolute again under cwd. */
-bool tool_depfile_expand(const uint8_t *data, size_t size, const char *cwd,
-                         oc_buffer *out, bool *changed);
-
 /* direct.c: direct mode. Returns the compile's exit code after a direct
  * hit or after running the compiler itself; -1 when it did neither and the
  * launcher must exec the compiler the plain way. argv[0] is the compiler's
@@ -106,8 +108,9 @@ bool tool_depfile_expand(const uint8_t *data, size_t size, const char *cwd,
 int tool_direct(const oc_config *cfg, const char *path, const char *real,
                 const char *plugin, const char *flag, char **argv);
 
-/* plugin_path.c: <dir of this executable>/../lib/objcache.so into out.
- * false with a message in `why` when it cannot be found. */
+/* plugin_path.c: <dir of this executable>/../lib/objcache/objcache.so
+ * (installed) or ../lib/objcache.so (build tree) into out. false with a
+ * message in `why` when it cannot be found. */
 bool tool_plugin_path(char *out, size_t out_size, char *why, size_t why_size);
 /* The resolved path of this executable (from /proc/self/exe), cached. */
 const char *tool_self_path(void);
@@ -120,7 +123,9 @@ bool tool_clean_absolute(const char *path, char *out, size_t size);
 
 /* The management commands. Each takes a loaded config. */
 int tool_show_stats(const oc_config *cfg);
-int tool_print_stats(const oc_config *cfg);
+/* --print-stats: name<TAB>value lines, or with json one JSON object
+ * (docs/usage.md#statistics-as-json). */
+int tool_print_stats(const oc_config *cfg, bool json);
 int tool_zero_stats(const oc_config *cfg);
 int tool_show_config(const oc_config *cfg);
 int tool_set_max_size(const oc_config *cfg, const char *size);
@@ -128,6 +133,10 @@ int tool_clear(const oc_config *cfg);
 int tool_cleanup(const oc_config *cfg);
 int tool_explain(const oc_config *cfg, const char *object);
 int tool_print_plugin(void);
+
+/* json.c: text as a JSON string, quoted and escaped (invalid UTF-8 bytes
+ * as U+FFFD). */
+void tool_json_string(FILE *out, const char *text);
 
 /* format.c: "1.5 GiB" and "2 min 3.4 s" for people. */
 void tool_format_size(uint64_t bytes, char *out, size_t out_size);

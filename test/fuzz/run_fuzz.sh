@@ -25,7 +25,8 @@ build() { # build NAME SOURCES...
     -o "$out/$name"
 }
 build fuzz_entry "$src/test/fuzz/fuzz_entry.c" "$src/lib/entry.c"
-build fuzz_manifest "$src/test/fuzz/fuzz_manifest.c" "$src/lib/manifest.c"
+build fuzz_manifest "$src/test/fuzz/fuzz_manifest.c" "$src/lib/manifest.c" \
+  "$src/lib/replay.c"
 
 cd "$out" # crash-* artifacts land here
 ./fuzz_entry -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
