@@ -25,9 +25,11 @@
  *   index of a "read" file of this candidate u32 | name length u32 | name
  *   (as clang printed it, unescaped; no control bytes)
  * file:
- *   kind u8 (0 read, 1 absent) | path length u32 | path (absolute, no NUL) |
+ *   kind u8 (0 read, 1 absent, 2 location) | path length u32 | path (not
+ *   empty, no NUL; a relative one is relative to the compile's directory) |
  *   size u64 | mtime ns i64 | ctime ns i64 | content hash (32)
- *   (for an absent path the four last fields are zero)
+ *   (for an absent path the four last fields are zero; a location has the
+ *   digest of the working directory and verbatim arguments as its hash)
  * The decoder checks every field, every length against the bytes left, and
  * the checksum; anything else is OC_CORRUPT with a message saying what.
  * A manifest of another format version is OC_NOT_FOUND (a miss, replaced by
