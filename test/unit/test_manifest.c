@@ -135,6 +135,34 @@ static void test_round_trip(void **unused) {
   oc_buffer_free(&bytes);
 }
 
+/* A relative path and a location entry (relocate/): kept as they are. */
+static void test_relative_and_location(void **unused) {
+  (void)unused;
+  oc_manifest_candidate c = sample(3);
+  oc_manifest_file mine[4];
+  memcpy(mine, files, sizeof files);
+  mine[1].path = "include/util-3.h";
+  mine[3] = (oc_manifest_file){OC_MANIFEST_FILE_LOCATION, "bound here", 0, 0,
+                               0, oc_hash_bytes("cwd", 3)};
+  c.files = mine;
+  c.file_count = 4;
+  oc_manifest m = {0};
+  oc_error err;
+  oc_buffer bytes = {0};
+  assert_int_equal(oc_manifest_add(&m, &c, 16, &err), OC_OK);
+  assert_int_equal(oc_manifest_encode(&m, &bytes, &err), OC_OK);
+  oc_manifest_free(&m);
+  assert_int_equal(oc_manifest_decode(bytes.data, bytes.size, &m, &err), OC_OK);
+  const oc_manifest_candidate *got = &m.candidates[0];
+  assert_int_equal(got->file_count, 4);
+  assert_string_equal(got->files[1].path, "include/util-3.h");
+  assert_int_equal(got->files[3].kind, OC_MANIFEST_FILE_LOCATION);
+  assert_string_equal(got->files[3].path, "bound here");
+  assert_true(oc_digest_equal(&got->files[3].hash, &mine[3].hash));
+  oc_manifest_free(&m);
+  oc_buffer_free(&bytes);
+}
+
 static void test_every_truncation_is_corrupt(void **unused) {
   (void)unused;
   oc_buffer bytes = {0};
@@ -389,6 +417,7 @@ static void test_parallel_adders_lose_nothing(void **unused) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_relative_and_location),
       cmocka_unit_test(test_every_truncation_is_corrupt),
       cmocka_unit_test(test_bit_flips_and_garbage),
       cmocka_unit_test(test_fields_validated),
