@@ -31,6 +31,7 @@ extern "C" {
 #include "clang/Lex/HeaderSearchOptions.h"
 #include "clang/Lex/PreprocessorOptions.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Module.h"
@@ -661,6 +662,10 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
   for (auto &[I, Node] : SrcLocs)
     I->setMetadata(SrcLoc, Node);
   add(Key, "module", "bitcode", hexOf(Bitcode.digest()));
+  // Already in the bitcode; named apart so that --explain can say that a
+  // -g compile differs only by its working directory (DW_AT_comp_dir).
+  for (const DICompileUnit *CU : M.debug_compile_units())
+    add(Key, "module", "comp-dir", CU->getDirectory());
   return true;
 }
 

@@ -267,6 +267,10 @@ bool tool_direct_parse(char **args, direct_args *out) {
         targets = true;
         if (!add_target(out, value, arg[2] == 'Q'))
           return refuse(out, "too many dependency targets");
+        /* The .d is generated for this command's targets on a hit: their
+         * names leave the direct key too (builds name them after -o). */
+        out->target_arg[out->target_arg_count] = holder;
+        out->target_skip[out->target_arg_count++] = skip;
       }
     } else if (strcmp(arg, "-MP") == 0) {
       out->dep_phony = true;

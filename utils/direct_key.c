@@ -511,11 +511,19 @@ bool tool_direct_key(const oc_config *cfg, const char *path, const char *real,
   /* The name matters: clang++ and clang are different driver modes. */
   oc_key_add_str(key, "arg", "name", argv[0]);
   for (char **arg = argv + 1; *arg; arg++) {
-    if (arg == args->output_arg || arg == args->depfile_arg) {
-      /* Output names leave the key: where the object and the .d go does
-       * not change them (the .d target is rewritten on a hit). */
-      size_t skip = arg == args->output_arg ? args->output_skip
-                                            : args->depfile_skip;
+    /* Output names leave the key: where the object and the .d go does not
+     * change them, and a hit generates the .d for this command's targets.
+     * What comes before a joined value ("-o" of "-ofoo") stays. */
+    bool output = arg == args->output_arg || arg == args->depfile_arg;
+    size_t skip = arg == args->output_arg    ? args->output_skip
+                  : arg == args->depfile_arg ? args->depfile_skip
+                                             : 0;
+    for (size_t i = 0; !output && i < args->target_arg_count; i++)
+      if (arg == args->target_arg[i]) {
+        output = true;
+        skip = args->target_skip[i];
+      }
+    if (output) {
       oc_key_add(key, "arg", "output", *arg, skip);
       continue;
     }

@@ -97,6 +97,23 @@ static bool explain_relocation(const oc_config *cfg, const char *output) {
   return line != NULL;
 }
 
+/* After the IR-level changes: when the compile unit's directory is among
+ * them, the working directory is in the object (-g), and a prefix map
+ * would let the two compiles share. */
+static void explain_comp_dir(const oc_buffer *changes) {
+  static const char tag[] = "module: comp-dir ";
+  if (!changes->size || !memmem(changes->data, changes->size, tag,
+                                sizeof tag - 1))
+    return;
+  char cwd[PATH_MAX];
+  if (!tool_logical_cwd(cwd, sizeof cwd))
+    snprintf(cwd, sizeof cwd, "$PWD");
+  printf("  the working directory differs and -g writes it into the object "
+         "(DW_AT_comp_dir); with -ffile-prefix-map=%s=. (or "
+         "-fdebug-prefix-map=%s=.) both directories share entries\n",
+         cwd, cwd);
+}
+
 int tool_explain(const oc_config *cfg, const char *object) {
   char cleaned[PATH_MAX], resolved[PATH_MAX];
   const char *candidates[2];
@@ -127,6 +144,8 @@ int tool_explain(const oc_config *cfg, const char *object) {
   }
   if (status == OC_OK || status == OC_NOT_FOUND)
     fwrite(out.data, 1, out.size, stdout);
+  if (status == OC_OK)
+    explain_comp_dir(&out);
   else
     fprintf(stderr, "objcache: %s\n", err.message);
   if (count > 0 && status != OC_IO_ERROR && explain_direct(cfg, candidates[0]))

@@ -65,6 +65,9 @@ typedef struct {
   size_t output_skip;
   char **depfile_arg;
   size_t depfile_skip;
+  char **target_arg[TOOL_MAX_TARGETS]; /* the same for -MT and -MQ */
+  size_t target_skip[TOOL_MAX_TARGETS];
+  size_t target_arg_count;
   const char *why; /* when refused: a short reason */
 } direct_args;
 
