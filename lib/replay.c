@@ -148,8 +148,7 @@ static size_t clean_run(const uint8_t *p, size_t left) {
     size_t i = 1;
     if (i >= left || p[i] != '[')
       return 0;
-    for (i = 2; i < left && ((p[i] >= '0' && p[i] <= '9') || p[i] == ';');
-         i++)
+    for (i = 2; i < left && ((p[i] >= '0' && p[i] <= '9') || p[i] == ';'); i++)
       ;
     return i < left && p[i] == 'm' ? i + 1 : 0;
   }
@@ -189,8 +188,7 @@ bool oc_stderr_is_clean(const uint8_t *data, size_t size) {
   return true;
 }
 
-oc_status oc_stderr_sanitize(const uint8_t *data, size_t size,
-                             oc_buffer *out) {
+oc_status oc_stderr_sanitize(const uint8_t *data, size_t size, oc_buffer *out) {
   oc_status s = oc_buffer_reserve(out, size);
   for (size_t i = 0; i < size && s == OC_OK;) {
     size_t n = clean_run(data + i, size - i);

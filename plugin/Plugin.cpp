@@ -5,8 +5,8 @@
 //      that captures the CompilerInstance and decides up front whether the
 //      compilation is cacheable at all;
 //   2. a pass at the very start of the optimization pipeline that computes
-//      the key and looks it up; on a hit it strips the module so the
-//      optimizer has nothing to do;
+//      the key and looks it up; on a hit it empties the module so that the
+//      optimizer and clang's later passes have nothing to do;
 //   3. the pre-codegen callback: on a hit it writes the cached object to
 //      clang's output stream; on a miss it runs code generation into memory,
 //      stores the object and writes it out.
@@ -220,6 +220,22 @@ void countIrInput() {
   State.finish();
 }
 
+// A hit. Every check comes before the module changes: once it is emptied
+// its code is gone, and only the cached object can be written.
+void takeHit(CompileState &State, Module &M) {
+  // Debug mode (and the tests) first empty a copy: a module the verifier
+  // rejects would reach clang's later passes, so compile normally instead.
+  std::string Problem;
+  if (State.Config.debug && !emptiesCleanly(M, Problem)) {
+    oc_buffer_free(&State.CachedObject);
+    State.reportError("the hit path would leave an invalid module (" + Problem +
+                      ")");
+    return;
+  }
+  State.Result = Outcome::Hit;
+  emptyModule(M);
+}
+
 void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   if (!targetMachineMatches(Pipeline.TM, M)) {
     State.reportError("cannot read clang's target machine");
@@ -271,8 +287,7 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   oc_store_close(Store);
   switch (Status) {
   case OC_OK:
-    State.Result = Outcome::Hit;
-    stripModule(M);
+    takeHit(State, M);
     return;
   case OC_CORRUPT:
     // The store removed the bad entry; compiling afresh replaces it.

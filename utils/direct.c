@@ -103,8 +103,7 @@ static void log_line(direct_ctx *ctx, const char *result, const char *why) {
   char hex[OC_DIGEST_HEX_SIZE];
   oc_digest_to_hex(&ctx->direct_key, hex);
   (void)oc_log_compile(ctx->cfg, ctx->args.input ? ctx->args.input : "-", hex,
-                       result, why,
-                       now_ms() - ctx->started_ms, NULL);
+                       result, why, now_ms() - ctx->started_ms, NULL);
 }
 
 /* Keeps the direct key's factors and the candidate's files for --explain,
@@ -141,8 +140,8 @@ static void record_history(direct_ctx *ctx,
 static bool clean_path(const char *cwd, const char *path, char *out,
                        size_t size) {
   char joined[2 * PATH_MAX + 2];
-  int n = snprintf(joined, sizeof joined, "%s/%s", path[0] == '/' ? "" : cwd,
-                   path);
+  int n =
+      snprintf(joined, sizeof joined, "%s/%s", path[0] == '/' ? "" : cwd, path);
   if (n < 0 || (size_t)n >= sizeof joined)
     return false;
   size_t len = 0;
@@ -201,7 +200,8 @@ static bool generate_depfile(const direct_ctx *ctx,
   const char *targets[TOOL_MAX_TARGETS];
   for (size_t i = 0; i < ctx->args.target_count; i++)
     targets[i] = tool_direct_target(&ctx->args, i);
-  const char **names = malloc((c->dep_count ? c->dep_count : 1) * sizeof *names);
+  const char **names =
+      malloc((c->dep_count ? c->dep_count : 1) * sizeof *names);
   if (!names)
     return false;
   char(*here)[PATH_MAX] = malloc((c->dep_count ? c->dep_count : 1) *
@@ -233,8 +233,8 @@ static int64_t ns_of(const struct timespec *ts) {
  * /proc/self/pagemap whose stat size is 0 and whose reads never end) is
  * OC_CORRUPT ("changed"), as is one that is not a regular file once open.
  * *size_out gets the bytes read. */
-static oc_status hash_bounded(const char *path, uint64_t limit,
-                              oc_digest *out, uint64_t *size_out) {
+static oc_status hash_bounded(const char *path, uint64_t limit, oc_digest *out,
+                              uint64_t *size_out) {
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     return OC_IO_ERROR;
@@ -306,8 +306,8 @@ static bool candidate_matches(const oc_config *cfg, const oc_digest *location,
     oc_digest now;
     uint64_t got;
     if ((uint64_t)st.st_size != f->size ||
-        hash_bounded(f->path, f->size, &now, &got) != OC_OK ||
-        got != f->size || !oc_digest_equal(&now, &f->hash)) {
+        hash_bounded(f->path, f->size, &now, &got) != OC_OK || got != f->size ||
+        !oc_digest_equal(&now, &f->hash)) {
       snprintf(why, why_size, "%s changed", f->path);
       return false;
     }
@@ -381,8 +381,8 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
     return status == OC_CORRUPT ? 0 : -1;
   }
   char why[2 * PATH_MAX];
-  bool ok = write_output(ctx->args.output, object.data, object.size, why,
-                         sizeof why);
+  bool ok =
+      write_output(ctx->args.output, object.data, object.size, why, sizeof why);
   oc_buffer_free(&object);
   if (ok && ctx->args.has_depfile)
     ok = write_output(ctx->args.depfile, dep.data, dep.size, why, sizeof why);
@@ -545,7 +545,8 @@ static const char *check_files(oc_manifest_candidate *c,
     uint64_t got;
     oc_status status =
         hash_bounded(f->path, (uint64_t)before.st_size, &f->hash, &got);
-    if (status == OC_CORRUPT || (status == OC_OK && got != (uint64_t)before.st_size))
+    if (status == OC_CORRUPT ||
+        (status == OC_OK && got != (uint64_t)before.st_size))
       return "a file read does not end at its size (a pseudo-file?)";
     if (status != OC_OK)
       return "a file the compile read is unreadable";
@@ -587,8 +588,7 @@ static const char *check_outputs(const direct_ctx *ctx,
   }
   if (!clean_path(ctx->cwd, args->output, mine, sizeof mine) ||
       strcmp(mine, rec->output) != 0) {
-    snprintf(detail, detail_size, "clang wrote the object to %s",
-             rec->output);
+    snprintf(detail, detail_size, "clang wrote the object to %s", rec->output);
     return detail;
   }
   if (!rec->depfile != !args->has_depfile)
@@ -602,8 +602,7 @@ static const char *check_outputs(const direct_ctx *ctx,
              rec->depfile);
     return detail;
   }
-  bool same = !rec->too_many_targets &&
-              rec->target_count == args->target_count;
+  bool same = !rec->too_many_targets && rec->target_count == args->target_count;
   for (size_t i = 0; same && i < rec->target_count; i++)
     same = strcmp(rec->targets[i], tool_direct_target(args, i)) == 0;
   if (!same)
@@ -612,7 +611,8 @@ static const char *check_outputs(const direct_ctx *ctx,
     return "bad dependency list";
 
   /* Each name must be one of the files the candidate checks. */
-  named_file *sorted = calloc(c->file_count ? c->file_count : 1, sizeof *sorted);
+  named_file *sorted =
+      calloc(c->file_count ? c->file_count : 1, sizeof *sorted);
   c->deps = calloc(rec->dep_count ? rec->dep_count : 1, sizeof *c->deps);
   const char *why = sorted && c->deps ? NULL : "out of memory";
   size_t n = 0;
@@ -664,8 +664,8 @@ static const char *check_depfile(const direct_ctx *ctx,
     why = "cannot read the dependency file";
   else if (!S_ISREG(st.st_mode))
     why = "the dependency file is not a regular file";
-  else if (oc_fs_read_fd(fd, ctx->args.depfile, OC_MANIFEST_MAX_OUTPUT,
-                         &theirs, NULL) != OC_OK)
+  else if (oc_fs_read_fd(fd, ctx->args.depfile, OC_MANIFEST_MAX_OUTPUT, &theirs,
+                         NULL) != OC_OK)
     why = "cannot read the dependency file";
   else if (!generate_depfile(ctx, c, &ours))
     why = "cannot generate the dependency file";

@@ -319,8 +319,8 @@ bool tool_direct_parse(char **args, direct_args *out) {
    * else the input's base name with .o (even for -S), quoted as -MQ. */
   if (!targets) {
     char fallback[PATH_MAX];
-    if (!output && !replace_extension(out->input, true, ".o", fallback,
-                                      sizeof fallback))
+    if (!output &&
+        !replace_extension(out->input, true, ".o", fallback, sizeof fallback))
       return refuse(out, "path too long");
     if (!add_target(out, output ? output : fallback, true))
       return refuse(out, "dependency target too long");

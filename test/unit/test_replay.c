@@ -33,10 +33,9 @@ static void test_escaping(void **unused) {
   const char *deps[] = {"main file.c", "d$r.h", "h#sh.h", "back\\ slash.h",
                         "$(shell touch PWNED)"};
   /* Make must read `$(shell ...)` as the literal file name: `$$`. */
-  assert_string_equal(
-      generate(targets, 1, deps, 5, 0, false),
-      "a.o: main\\ file.c d$$r.h h\\#sh.h back/\\ slash.h "
-      "$$(shell\\ touch\\ PWNED)\n");
+  assert_string_equal(generate(targets, 1, deps, 5, 0, false),
+                      "a.o: main\\ file.c d$$r.h h\\#sh.h back/\\ slash.h "
+                      "$$(shell\\ touch\\ PWNED)\n");
 }
 
 static void test_wrapping_and_phony(void **unused) {
@@ -107,8 +106,8 @@ static void test_quote_target(void **unused) {
 static const char *sanitized(const char *in) {
   static oc_buffer out;
   out.size = 0;
-  assert_int_equal(
-      oc_stderr_sanitize((const uint8_t *)in, strlen(in), &out), OC_OK);
+  assert_int_equal(oc_stderr_sanitize((const uint8_t *)in, strlen(in), &out),
+                   OC_OK);
   assert_int_equal(oc_buffer_append(&out, "", 1), OC_OK);
   return (const char *)out.data;
 }
@@ -127,10 +126,10 @@ static void test_stderr_filter(void **unused) {
   /* Everything else a terminal would act on. */
   const char *bad[] = {
       "\x1b]0;title\x07", /* OSC: window title, BEL */
-      "\x1b" "c",         /* reset the terminal */
+      "\033c",            /* ESC c: reset the terminal */
       "\x1b[2J",          /* erase the screen: CSI, not SGR */
       "\r",               /* carriage return */
-      "\x9b" "2J",        /* 8-bit CSI */
+      "\2332J",           /* 8-bit CSI (octal: at most 3 digits) */
       "\xc2\x9b",         /* U+009B, C1 CSI as UTF-8 */
       "\xc0\xaf",         /* overlong UTF-8 */
       "\xed\xa0\x80",     /* a surrogate */
@@ -138,9 +137,10 @@ static void test_stderr_filter(void **unused) {
       "\x1b[31",          /* SGR without its end */
       "\x7f",
   };
+
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     assert_false(clean(bad[i]));
-  assert_string_equal(sanitized("a\x1b]0;t\x07" "b"), "a?]0;t?b");
+  assert_string_equal(sanitized("a\x1b]0;t\007b"), "a?]0;t?b");
   assert_string_equal(sanitized("x\x1b[2Jy\x1b[1mz"), "x?[2Jy\x1b[1mz");
   assert_string_equal(sanitized("\xc2\x9b\r\n"), "???\n");
   assert_true(clean(""));
