@@ -45,36 +45,47 @@ public:
     return false;
   }
 
-  bool constant(const Constant *C) {
-    if (!C || !SeenConstants.insert(C).second)
-      return false;
-    if (const auto *Data = dyn_cast<ConstantDataSequential>(C))
-      return in(Data->getRawDataValues());
-    if (isa<GlobalValue>(C))
-      return false; // its own initializer is searched on its own
-    for (const Use &Op : C->operands())
-      if (constant(dyn_cast<Constant>(Op.get())))
-        return true;
+  // Both walks keep their own work list rather than recursing: debug
+  // info and constant expressions can nest thousands deep.
+  bool constant(const Constant *Root) {
+    SmallVector<const Constant *, 16> Work{Root};
+    while (!Work.empty()) {
+      const Constant *C = Work.pop_back_val();
+      if (!C || !SeenConstants.insert(C).second)
+        continue;
+      if (const auto *Data = dyn_cast<ConstantDataSequential>(C)) {
+        if (in(Data->getRawDataValues()))
+          return true;
+        continue;
+      }
+      if (isa<GlobalValue>(C))
+        continue; // its own initializer is searched on its own
+      for (const Use &Op : C->operands())
+        Work.push_back(dyn_cast<Constant>(Op.get()));
+    }
     return false;
   }
 
-  bool metadata(const Metadata *MD) {
-    if (!MD || !SeenMetadata.insert(MD).second)
-      return false;
-    if (const auto *S = dyn_cast<MDString>(MD))
-      return in(S->getString());
-    if (const auto *V = dyn_cast<ValueAsMetadata>(MD))
-      return constant(dyn_cast<Constant>(V->getValue()));
-    if (const auto *L = dyn_cast<DIArgList>(MD)) {
-      for (const ValueAsMetadata *Arg : L->getArgs())
-        if (metadata(Arg))
+  bool metadata(const Metadata *Root) {
+    SmallVector<const Metadata *, 16> Work{Root};
+    while (!Work.empty()) {
+      const Metadata *MD = Work.pop_back_val();
+      if (!MD || !SeenMetadata.insert(MD).second)
+        continue;
+      if (const auto *S = dyn_cast<MDString>(MD)) {
+        if (in(S->getString()))
           return true;
-      return false;
+      } else if (const auto *V = dyn_cast<ValueAsMetadata>(MD)) {
+        if (constant(dyn_cast<Constant>(V->getValue())))
+          return true;
+      } else if (const auto *L = dyn_cast<DIArgList>(MD)) {
+        for (const ValueAsMetadata *Arg : L->getArgs())
+          Work.push_back(Arg);
+      } else if (const auto *N = dyn_cast<MDNode>(MD)) {
+        for (const MDOperand &Op : N->operands())
+          Work.push_back(Op.get());
+      }
     }
-    if (const auto *N = dyn_cast<MDNode>(MD))
-      for (const MDOperand &Op : N->operands())
-        if (metadata(Op.get()))
-          return true;
     return false;
   }
 
