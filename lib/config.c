@@ -37,7 +37,8 @@ typedef enum value_type {
   T_URL,
   T_DIRLIST,
   T_TIMEOUT,
-  T_EXPIRY
+  T_EXPIRY,
+  T_PERCENT
 } value_type;
 
 static const struct {
@@ -68,6 +69,7 @@ static const struct {
                                  T_EXPIRY},
     [OC_CONFIG_REMOTE_READ_ONLY] = {"remote_read_only",
                                     "OBJCACHE_REMOTE_READ_ONLY", T_BOOL},
+    [OC_CONFIG_VERIFY] = {"verify", "OBJCACHE_VERIFY", T_PERCENT},
     [OC_CONFIG_BASE_DIR] = {"base_dir", "OBJCACHE_BASEDIR", T_DIRLIST},
 };
 
@@ -108,6 +110,9 @@ static const char *expected_text(value_type type) {
   case T_EXPIRY:
     return "expected 0 (never) or a duration from 1s to 3650d, such as 12h "
            "or 7d";
+  case T_PERCENT:
+    return "expected a percentage from 0 to 100, such as 1 or 0.5 (at most "
+           "two decimals)";
   }
   return "";
 }
@@ -263,6 +268,29 @@ static bool parse_int(const char *text, long min, long max, int base,
   return true;
 }
 
+/* "1", "0.5", "100", "2.25" into hundredths of a percent (0..10000). */
+static bool parse_percent(const char *text, uint32_t *out) {
+  uint32_t whole = 0, digits = 0;
+  const char *p = text;
+  for (; *p >= '0' && *p <= '9' && digits < 4; p++, digits++)
+    whole = whole * 10 + (uint32_t)(*p - '0');
+  if (digits == 0 || (*p >= '0' && *p <= '9'))
+    return false;
+  uint32_t hundredths = 0;
+  if (*p == '.') {
+    p++;
+    for (int i = 0; i < 2; i++) {
+      hundredths *= 10;
+      if (*p >= '0' && *p <= '9')
+        hundredths += (uint32_t)(*p++ - '0');
+    }
+  }
+  if (*p != '\0' || whole > 100 || whole * 100 + hundredths > 10000)
+    return false;
+  *out = whole * 100 + hundredths;
+  return true;
+}
+
 /* Stores a parsed value into cfg; false (cfg unchanged) on a bad value. */
 static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
   long n;
@@ -348,6 +376,8 @@ static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
       return false;
     cfg->remote_expiry_ms = ms;
     return true;
+  case T_PERCENT:
+    return parse_percent(value, &cfg->verify);
   case T_DIR:
     if (len == 0 || len >= sizeof cfg->cache_dir)
       return false;
@@ -478,7 +508,7 @@ static const char *known_keys_text(void) {
   return "known keys: disable, max_size, compression_level, umask, debug, "
          "logfile, direct, file_stat_matches, remote, read_only, remote_only, "
          "remote_connect_timeout, remote_timeout, remote_expiry, "
-         "remote_read_only, base_dir";
+         "remote_read_only, verify, base_dir";
 }
 
 static oc_status load_file(oc_config *cfg, oc_error *err) {
@@ -690,6 +720,13 @@ void oc_config_format_value(const oc_config *cfg, oc_config_key key,
     return;
   case OC_CONFIG_REMOTE_READ_ONLY:
     snprintf(out, out_size, "%s", cfg->remote_read_only ? "true" : "false");
+    return;
+  case OC_CONFIG_VERIFY:
+    if (cfg->verify % 100 == 0)
+      snprintf(out, out_size, "%" PRIu32 "%%", cfg->verify / 100);
+    else
+      snprintf(out, out_size, "%" PRIu32 ".%02" PRIu32 "%%", cfg->verify / 100,
+               cfg->verify % 100);
     return;
   case OC_CONFIG_KEY_COUNT: break;
   }

@@ -19,6 +19,7 @@
 #include "Location.h"
 #include "InlineAsmRule.h"
 #include "KeyFactors.h"
+#include "Verify.h"
 
 extern "C" {
 #include "objcache/store.h"
@@ -248,7 +249,8 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
                               "are cached)");
     return;
   }
-  oc_key_builder *Key = oc_key_builder_new(State.Config.debug);
+  // The record is kept for every compile (history, the entry's writer).
+  oc_key_builder *Key = oc_key_builder_new(true);
   if (!Key) {
     State.reportError("out of memory");
     return;
@@ -287,6 +289,8 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   oc_store_close(Store);
   switch (Status) {
   case OC_OK:
+    if (startVerify(State, M))
+      return; // verify mode: compile as on a miss, compare in preCodeGen
     takeHit(State, M);
     return;
   case OC_CORRUPT:
@@ -366,6 +370,10 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
     return false;
   }
   OS.write(Object.data(), Object.size());
+  if (State->Verify == VerifyState::Running) {
+    finishVerify(*State, Object);
+    return true;
+  }
 
   if (State->BackendDiagnosed) {
     State->markUncacheable(OC_STAT_UNCACHEABLE_BACKEND_DIAG,
@@ -382,6 +390,9 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
   if (Status == OC_OK)
     Status = oc_store_put(Store, &State->Key, Object.data(), Object.size(),
                           &Meta, &Err);
+  if (Status == OC_OK) // verify mode's evidence of what this compile saw
+    (void)oc_store_put_record(Store, &State->Key, State->FactorRecord.data(),
+                              State->FactorRecord.size(), nullptr);
   if (const char *Warning = oc_store_warning(Store))
     State->noteFault(Warning);
   oc_store_take_stats(Store, &State->StoreStats);

@@ -176,10 +176,11 @@ static void every_key_from_file_and_env(void **unused) {
              "remote = redis://host:6379\nread_only = yes\n"
              "remote_only = 1\nremote_connect_timeout = 250ms\n"
              "remote_timeout = 3s\nremote_expiry = 7d\n"
-             "remote_read_only = yes\nbase_dir = /work:/src/p\n");
+             "remote_read_only = yes\nverify = 2.5\nbase_dir = /work:/src/p\n");
   oc_config cfg;
   oc_error err;
   assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_int_equal(cfg.verify, 250);
   assert_true(cfg.disable);
   assert_int_equal(cfg.max_size, (uint64_t)300 << 20);
   assert_int_equal(cfg.compression_level, -5);
@@ -256,6 +257,10 @@ static const bad_case bad_cases[] = {
     {"read_only", "y", "true, false"},
     {"remote_only", "nope", "true, false"},
     {"remote_read_only", "ro", "true, false"},
+    {"verify", "101", "from 0 to 100"},
+    {"verify", "0.123", "at most two decimals"},
+    {"verify", "-1", "from 0 to 100"},
+    {"verify", "1%", "from 0 to 100"},
     {"base_dir", "relative/dir", "absolute directories"},
     {"base_dir", "/", "absolute directories"},
     {"base_dir", "/a::/b", "absolute directories"},
