@@ -82,11 +82,12 @@ static oc_status check_candidate(const oc_manifest_candidate *c,
   for (size_t i = 0; i < c->file_count; i++) {
     const char *path = c->files[i].path;
     size_t len = path ? strlen(path) : 0;
-    if (len < 2 || len >= 4096 || path[0] != '/')
-      return oc_fail(err, OC_INVALID, "manifest path \"%s\" is not absolute",
+    if (len < 1 || len >= 4096)
+      return oc_fail(err, OC_INVALID, "manifest path \"%s\" is empty or long",
                      path ? path : "(null)");
     if (c->files[i].kind != OC_MANIFEST_FILE_READ &&
-        c->files[i].kind != OC_MANIFEST_FILE_ABSENT)
+        c->files[i].kind != OC_MANIFEST_FILE_ABSENT &&
+        c->files[i].kind != OC_MANIFEST_FILE_LOCATION)
       return oc_fail(err, OC_INVALID, "bad manifest file kind");
   }
   return OC_OK;
@@ -120,7 +121,7 @@ oc_status oc_manifest_encode(const oc_manifest *manifest, oc_buffer *out,
       s = put_u32(out, (uint32_t)c->file_count);
     for (size_t j = 0; j < c->file_count && s == OC_OK; j++) {
       const oc_manifest_file *f = &c->files[j];
-      bool absent = f->kind == OC_MANIFEST_FILE_ABSENT;
+      bool absent = f->kind != OC_MANIFEST_FILE_READ; /* no file data */
       s = put_u8(out, (uint8_t)f->kind);
       if (s == OC_OK)
         s = put_bytes(out, f->path, strlen(f->path));
@@ -132,7 +133,8 @@ oc_status oc_manifest_encode(const oc_manifest *manifest, oc_buffer *out,
         s = put_u64(out, absent ? 0 : (uint64_t)f->ctime_ns);
       if (s == OC_OK) {
         static const oc_digest zero;
-        s = oc_buffer_append(out, absent ? zero.bytes : f->hash.bytes,
+        bool no_hash = f->kind == OC_MANIFEST_FILE_ABSENT;
+        s = oc_buffer_append(out, no_hash ? zero.bytes : f->hash.bytes,
                              OC_DIGEST_SIZE);
       }
     }
@@ -236,7 +238,7 @@ static const char *decode_file(reader *r, oc_manifest_file *f) {
   uint8_t kind;
   if (!get_u8(r, &kind))
     return "truncated file entry";
-  if (kind > OC_MANIFEST_FILE_ABSENT)
+  if (kind > OC_MANIFEST_FILE_LOCATION)
     return "bad file kind";
   f->kind = (oc_manifest_file_kind)kind;
   uint8_t *path;
@@ -244,8 +246,8 @@ static const char *decode_file(reader *r, oc_manifest_file *f) {
   if (!get_bytes(r, 4095, &path, &len))
     return "bad or truncated path";
   f->path = (char *)path;
-  if (len < 2 || path[0] != '/' || memchr(path, '\0', len))
-    return "path is not absolute or holds a NUL byte";
+  if (len < 1 || memchr(path, '\0', len))
+    return "path is empty or holds a NUL byte";
   uint64_t mtime, ctime;
   if (!get_u64(r, &f->size) || !get_u64(r, &mtime) || !get_u64(r, &ctime) ||
       !get_raw(r, f->hash.bytes, OC_DIGEST_SIZE))
@@ -257,6 +259,8 @@ static const char *decode_file(reader *r, oc_manifest_file *f) {
     if (f->size || mtime || ctime || !oc_digest_equal(&f->hash, &zero))
       return "absent path with file data";
   }
+  if (f->kind == OC_MANIFEST_FILE_LOCATION && (f->size || mtime || ctime))
+    return "location with file data";
   return NULL;
 }
 

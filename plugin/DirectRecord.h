@@ -20,18 +20,20 @@
 //   depmain <n>                 (the main file's index among the deps)
 //   dep <name>                  (each name clang puts in the .d, in order)
 //   side <what>                 (another file the compile writes)
+//   read <path>                 (any number)
+//   absent <path>               (any number)
+//   location <where>            (at most one)
 //   sideoutput <name> <absolute path>
 //                               (a side output objcache caches: the entry's
 //                               output <name>, written there on a hit)
 //   store                       (LLVM IR or bitcode output: the launcher
 //                               stores the finished output under the key)
-//   read <absolute path>        (any number)
-//   absent <absolute path>      (any number)
-//   output <name> <absolute path>  a side output: the entry's output <name>
-//                                  is written there on a direct hit
-//   store                       LLVM IR or bitcode output: the launcher
-//                               stores the finished output under the key
 //   end
+// Paths are as the front end looked them up: relative ones are relative to
+// the working directory (another checkout with the same arguments looks up
+// the same relative names). "location" says the module names the working
+// directory, a base dir or an output path (Location.h), so the candidate
+// must not serve a compile elsewhere.
 //
 //===----------------------------------------------------------------------===//
 #ifndef OBJCACHE_PLUGIN_DIRECTRECORD_H
@@ -96,8 +98,12 @@ public:
              const std::vector<std::string> &OptionFiles,
              const std::vector<std::string> &OutputLines, std::string &Error);
 
+  // Where the module names the compile's location, or "" (Location.h).
+  void setLocation(std::string Where) { Location = std::move(Where); }
+
 private:
   std::string Path;
+  std::string Location;
   std::shared_ptr<LookupLog> Log;
   std::shared_ptr<DepFileList> Deps; // when clang writes a .d file
 };

@@ -32,6 +32,7 @@ extern "C" {
 #include "clang/Lex/HeaderSearchOptions.h"
 #include "clang/Lex/PreprocessorOptions.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Module.h"
@@ -201,6 +202,19 @@ std::vector<std::string> canonicalInvocation(clang::CompilerInstance &CI) {
   // their arguments (PluginArgs) stay in.
   FE.Plugins.clear();
   Copy.getCodeGenOpts().PassPlugins.clear();
+  // The working directory and the path maps: their only readers are the
+  // front end's debug info (DICompileUnit and DIFile directories), coverage
+  // mapping, and __FILE__-style strings, all in the module (factor 11).
+  // The backend is given neither (initTargetOptions in clang's
+  // BackendUtil.cpp), so MC never sees a compilation directory but the
+  // DICompileUnit's. Without them, checkouts whose objects are identical
+  // (no -g, or -g with -ffile-prefix-map=$PWD=.) share entries.
+  clang::CodeGenOptions &CG = Copy.getCodeGenOpts();
+  CG.DebugCompilationDir.clear();
+  CG.CoverageCompilationDir.clear();
+  CG.DebugPrefixMap.clear();
+  CG.CoveragePrefixMap.clear();
+  Copy.getLangOpts().MacroPrefixMap.clear();
   return Copy.getCC1CommandLine();
 }
 
@@ -399,8 +413,10 @@ void addTarget(oc_key_builder *Key, const CompileState &State,
   add(Key, F, "MCOptions.AsSecureLogFile", O.MCOptions.AsSecureLogFile);
   // The flattened command line (with -o, -D, -I...) is read only by the
   // CodeView writer (LF_BUILDINFO), so it can change only COFF objects.
-  if (TM.getTargetTriple().isOSBinFormatCOFF())
+  if (TM.getTargetTriple().isOSBinFormatCOFF()) {
     add(Key, F, "MCOptions.CommandlineArgs", O.MCOptions.CommandlineArgs);
+    add(Key, F, "MCOptions.Argv0", O.MCOptions.Argv0);
+  }
   // MCOptions.IASSearchPaths (every -I, -iquote and system include
   // directory) is left out: the integrated assembler reads it only for
   // .include and .incbin in inline assembly, and modules whose inline
@@ -660,6 +676,10 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
   for (auto &[I, Node] : SrcLocs)
     I->setMetadata(SrcLoc, Node);
   add(Key, "module", "bitcode", hexOf(Bitcode.digest()));
+  // Already in the bitcode; named apart so that --explain can say that a
+  // -g compile differs only by its working directory (DW_AT_comp_dir).
+  for (const DICompileUnit *CU : M.debug_compile_units())
+    add(Key, "module", "comp-dir", CU->getDirectory());
   return true;
 }
 

@@ -16,6 +16,7 @@
 #include "CodeGen.h"
 #include "CompileState.h"
 #include "DirectRecord.h"
+#include "Location.h"
 #include "InlineAsmRule.h"
 #include "KeyFactors.h"
 #include "SideOutputs.h"
@@ -283,6 +284,12 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   char Hex[OC_DIGEST_HEX_SIZE];
   oc_digest_to_hex(&State.Key, Hex);
   State.KeyHex = Hex;
+  // Direct mode shares a candidate across working directories and output
+  // paths only when the module names none of them (Location.h).
+  if (State.Direct)
+    State.Direct->setLocation(moduleNamesLocation(
+        M, *Pipeline.TM, otherPluginsLoaded(*State.CI),
+        locationNeedles(*State.CI, State.Config.base_dir)));
   if (State.BitcodeOutput) {
     // The launcher stores the finished file under this key (see classify).
     State.Result = Outcome::Lookup;

@@ -247,20 +247,36 @@ bool tool_direct_parse(char **args, direct_args *out) {
                strncmp(arg, "-MQ", 3) == 0) {
       bool is_o = arg[1] == 'o';
       const char *value = joined ? joined : arg + (is_o ? 2 : 3);
+      /* Where the value is, for the direct key to leave out. */
+      char **holder = &args[i];
+      size_t skip = joined ? 9 : (size_t)(is_o ? 2 : 3);
       if (!joined && !*value) {
         value = args[i + 1];
         if (!value)
           return refuse(out, "option without its value");
         i++;
+        holder = &args[i];
+        skip = 0;
+      } else if (!joined && args[i] != arg) {
+        /* An alias spelling with the value joined: keep it in the key. */
+        holder = NULL;
       }
       if (is_o) {
         output = value;
+        out->output_arg = holder;
+        out->output_skip = skip;
       } else if (arg[2] == 'F') {
         depfile = value;
+        out->depfile_arg = holder;
+        out->depfile_skip = skip;
       } else {
         targets = true;
         if (!add_target(out, value, arg[2] == 'Q'))
           return refuse(out, "too many dependency targets");
+        /* The .d is generated for this command's targets on a hit: their
+         * names leave the direct key too (builds name them after -o). */
+        out->target_arg[out->target_arg_count] = holder;
+        out->target_skip[out->target_arg_count++] = skip;
       }
     } else if (strcmp(arg, "-MP") == 0) {
       out->dep_phony = true;

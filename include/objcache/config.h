@@ -51,6 +51,7 @@ typedef enum oc_config_key {
   OC_CONFIG_REMOTE_EXPIRY,          /* duration 1s..3650d or 0 (never), default 0 */
   OC_CONFIG_REMOTE_READ_ONLY,       /* bool, default false: never write the remote */
   OC_CONFIG_VERIFY,                 /* percent 0..100 (two decimals) of hits recompiled and compared, default 0 */
+  OC_CONFIG_BASE_DIR,               /* absolute dirs, ':'-separated, default empty */
   /* clang-format on */
   OC_CONFIG_KEY_COUNT
 } oc_config_key;
@@ -77,6 +78,10 @@ typedef struct oc_config {
   uint64_t remote_expiry_ms; /* 0: entries never expire in the remote */
   bool remote_read_only;     /* use the remote, never write to it */
   uint32_t verify; /* share of hits verified, in hundredths of a percent */
+  /* ccache's base_dir: absolute paths under one of these directories are
+   * taken relative to the working directory in the direct key and the
+   * manifest (basedir.h). Colon-separated absolute paths, "" for none. */
+  char base_dir[PATH_MAX];
   oc_config_source source[OC_CONFIG_KEY_COUNT];
 } oc_config;
 

@@ -29,9 +29,11 @@
  *   name length u32 | name (1 to 15 of [a-z0-9._-]) |
  *   path length u32 | path (absolute, no NUL)
  * file:
- *   kind u8 (0 read, 1 absent) | path length u32 | path (absolute, no NUL) |
+ *   kind u8 (0 read, 1 absent, 2 location) | path length u32 | path (not
+ *   empty, no NUL; a relative one is relative to the compile's directory) |
  *   size u64 | mtime ns i64 | ctime ns i64 | content hash (32)
- *   (for an absent path the four last fields are zero)
+ *   (for an absent path the four last fields are zero; a location has the
+ *   digest of the working directory and verbatim arguments as its hash)
  * The decoder checks every field, every length against the bytes left, and
  * the checksum; anything else is OC_CORRUPT with a message saying what.
  * A manifest of another format version is OC_NOT_FOUND (a miss, replaced by
@@ -70,11 +72,18 @@ extern "C" {
 typedef enum oc_manifest_file_kind {
   OC_MANIFEST_FILE_READ = 0,   /* read by the front end: must be unchanged */
   OC_MANIFEST_FILE_ABSENT = 1, /* looked up and not found: must stay absent */
+  /* Not a file: the candidate's object, .d file or stderr names where the
+   * compile ran (its working directory, a base_dir, an output path), so it
+   * serves only a compile whose location digest (`hash`: the working
+   * directory and the verbatim arguments) is the same. `path` is a label;
+   * size and times are 0. */
+  OC_MANIFEST_FILE_LOCATION = 2,
 } oc_manifest_file_kind;
 
 typedef struct oc_manifest_file {
   oc_manifest_file_kind kind;
-  char *path; /* absolute, NUL-terminated */
+  char *path; /* NUL-terminated; relative ones are taken from the working
+               * directory of the compile (same arguments, same lookups) */
   uint64_t size;
   int64_t mtime_ns, ctime_ns;
   oc_digest hash; /* BLAKE2b-256 of the contents */
@@ -120,7 +129,7 @@ oc_status oc_manifest_decode(const void *data, size_t size, oc_manifest *out,
                              oc_error *err);
 
 /* Appends the encoding to out. OC_INVALID for a manifest the decoder would
- * refuse (relative path, too many candidates, oversized output, a
+ * refuse (empty path, too many candidates, oversized output, a
  * dependency naming no read file or holding a control byte). */
 oc_status oc_manifest_encode(const oc_manifest *manifest, oc_buffer *out,
                              oc_error *err);

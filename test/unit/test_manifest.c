@@ -151,6 +151,34 @@ static void test_round_trip(void **unused) {
   oc_buffer_free(&bytes);
 }
 
+/* A relative path and a location entry (relocate/): kept as they are. */
+static void test_relative_and_location(void **unused) {
+  (void)unused;
+  oc_manifest_candidate c = sample(3);
+  oc_manifest_file mine[4];
+  memcpy(mine, files, sizeof files);
+  mine[1].path = "include/util-3.h";
+  mine[3] = (oc_manifest_file){OC_MANIFEST_FILE_LOCATION, "bound here", 0, 0,
+                               0, oc_hash_bytes("cwd", 3)};
+  c.files = mine;
+  c.file_count = 4;
+  oc_manifest m = {0};
+  oc_error err;
+  oc_buffer bytes = {0};
+  assert_int_equal(oc_manifest_add(&m, &c, 16, &err), OC_OK);
+  assert_int_equal(oc_manifest_encode(&m, &bytes, &err), OC_OK);
+  oc_manifest_free(&m);
+  assert_int_equal(oc_manifest_decode(bytes.data, bytes.size, &m, &err), OC_OK);
+  const oc_manifest_candidate *got = &m.candidates[0];
+  assert_int_equal(got->file_count, 4);
+  assert_string_equal(got->files[1].path, "include/util-3.h");
+  assert_int_equal(got->files[3].kind, OC_MANIFEST_FILE_LOCATION);
+  assert_string_equal(got->files[3].path, "bound here");
+  assert_true(oc_digest_equal(&got->files[3].hash, &mine[3].hash));
+  oc_manifest_free(&m);
+  oc_buffer_free(&bytes);
+}
+
 static void test_every_truncation_is_corrupt(void **unused) {
   (void)unused;
   oc_buffer bytes = {0};
@@ -229,12 +257,14 @@ static void test_fields_validated(void **unused) {
   b.data[files_at + 3] = 0x7f;
   expect_corrupt(&b, "file count");
   b.data[files_at + 3] = 0;
-  b.data[kind_at] = 2;
+  b.data[kind_at] = 3;
   expect_corrupt(&b, "file kind");
+  b.data[kind_at] = 2; /* a location holds no file data */
+  expect_corrupt(&b, "location");
   b.data[kind_at] = 0;
-  b.data[kind_at + 1 + 4] = 's'; /* "/src/main.c" -> "src/main.c" */
-  expect_corrupt(&b, "absolute");
-  b.data[kind_at + 1 + 4] = '/';
+  b.data[kind_at + 1 + 4 + 1] = 0; /* "/src/main.c" -> "/\0rc/main.c" */
+  expect_corrupt(&b, "NUL");
+  b.data[kind_at + 1 + 4 + 1] = 's';
   b.data[kind_at + 1 + 3] = 0x40; /* a path length past the end */
   expect_corrupt(&b, "path");
   b.data[kind_at + 1 + 3] = 0;
@@ -319,9 +349,10 @@ static void test_add_dedupes_and_bounds(void **unused) {
   assert_int_equal(m.count, 3);
   assert_int_equal(m.candidates[0].created_unix, 1700000003u);
   assert_int_equal(m.candidates[2].created_unix, 1);
-  /* A relative path is refused. */
+  /* An empty path is refused (relative ones are taken from the working
+   * directory, see relocate/). */
   oc_manifest_candidate bad = sample(9);
-  bad.files[0].path = "relative.h";
+  bad.files[0].path = "";
   assert_int_equal(oc_manifest_add(&m, &bad, 3, &err), OC_INVALID);
   oc_manifest_free(&m);
 }
@@ -419,6 +450,7 @@ static void test_parallel_adders_lose_nothing(void **unused) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_relative_and_location),
       cmocka_unit_test(test_every_truncation_is_corrupt),
       cmocka_unit_test(test_bit_flips_and_garbage),
       cmocka_unit_test(test_fields_validated),
