@@ -5,6 +5,7 @@
 #include "objcache/config.h"
 
 #include "fsutil.h"
+#include "objcache/format.h"
 #include "objcache/remote_url.h"
 
 #include <ctype.h>
@@ -634,22 +635,6 @@ oc_status oc_config_load(oc_config *cfg, oc_error *err) {
 
 /* ---- display ------------------------------------------------------------ */
 
-static void format_size(uint64_t bytes, char *out, size_t out_size) {
-  static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB",
-                                      "EiB"};
-  if (bytes < 1024) {
-    snprintf(out, out_size, "%" PRIu64 " B", bytes);
-    return;
-  }
-  double v = (double)bytes / 1024;
-  size_t u = 0;
-  while (v >= 1024 && u + 1 < sizeof units / sizeof *units) {
-    v /= 1024;
-    u++;
-  }
-  snprintf(out, out_size, "%.1f %s", v, units[u]);
-}
-
 /* In the largest unit that shows it exactly: 100ms, 2s, 7d. */
 static void format_duration(uint64_t ms, char *out, size_t out_size) {
   static const struct {
@@ -674,7 +659,7 @@ void oc_config_format_value(const oc_config *cfg, oc_config_key key,
   case OC_CONFIG_DISABLE:
     snprintf(out, out_size, "%s", cfg->disable ? "true" : "false");
     return;
-  case OC_CONFIG_MAX_SIZE: format_size(cfg->max_size, out, out_size); return;
+  case OC_CONFIG_MAX_SIZE: oc_format_size(cfg->max_size, out, out_size); return;
   case OC_CONFIG_COMPRESSION_LEVEL:
     snprintf(out, out_size, "%d", cfg->compression_level);
     return;

@@ -71,7 +71,7 @@ void oc_digest_to_hex(const oc_digest *digest, char *out) {
   out[2 * OC_DIGEST_SIZE] = '\0';
 }
 
-static int hex_value(char c) {
+int oc_hex_value(char c) {
   if (c >= '0' && c <= '9')
     return c - '0';
   if (c >= 'a' && c <= 'f')
@@ -83,8 +83,8 @@ static int hex_value(char c) {
 
 bool oc_digest_from_hex(const char *hex, oc_digest *out) {
   for (size_t i = 0; i < OC_DIGEST_SIZE; i++) {
-    int hi = hex_value(hex[2 * i]);
-    int lo = hi < 0 ? -1 : hex_value(hex[2 * i + 1]);
+    int hi = oc_hex_value(hex[2 * i]);
+    int lo = hi < 0 ? -1 : oc_hex_value(hex[2 * i + 1]);
     if (lo < 0)
       return false;
     out->bytes[i] = (uint8_t)(hi << 4 | lo);

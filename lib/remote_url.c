@@ -3,6 +3,8 @@
  * never quote the user information, where the password lives. */
 #include "objcache/remote_url.h"
 
+#include "objcache/hash.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,15 +63,6 @@ void oc_remote_url_redact(const char *text, char *out, size_t out_size) {
   snprintf(out, out_size, "%.*s***%s", (int)(start - text), text, at);
 }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c = (char)tolower((unsigned char)c);
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
-}
-
 /* Copies [begin, end) into out with %XX escapes decoded; false when an
  * escape is malformed, decodes to NUL, or the result does not fit. */
 static bool decode(const char *begin, const char *end, char *out,
@@ -78,9 +71,9 @@ static bool decode(const char *begin, const char *end, char *out,
   for (const char *p = begin; p < end; p++) {
     char c = *p;
     if (c == '%') {
-      if (end - p < 3 || hex_value(p[1]) < 0 || hex_value(p[2]) < 0)
+      if (end - p < 3 || oc_hex_value(p[1]) < 0 || oc_hex_value(p[2]) < 0)
         return false;
-      c = (char)(hex_value(p[1]) * 16 + hex_value(p[2]));
+      c = (char)(oc_hex_value(p[1]) * 16 + oc_hex_value(p[2]));
       if (c == '\0')
         return false;
       p += 2;

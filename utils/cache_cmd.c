@@ -30,8 +30,8 @@ static int with_store(const oc_config *cfg, store_op op, const char *done) {
     return TOOL_FAILED;
   }
   char before[32], after[32];
-  tool_format_size(bytes_before, before, sizeof before);
-  tool_format_size(bytes, after, sizeof after);
+  oc_format_size(bytes_before, before, sizeof before);
+  oc_format_size(bytes, after, sizeof after);
   /* Other compiles may add entries meanwhile: never report a negative. */
   uint64_t removed = entries_before > entries ? entries_before - entries : 0;
   printf("%s: %s -> %s, %" PRIu64 " of %" PRIu64 " entries removed\n", done,

@@ -43,7 +43,7 @@ int tool_set_max_size(const oc_config *cfg, const char *size) {
   uint64_t bytes = 0;
   oc_parse_size(size, &bytes); /* main.c checked it already */
   char text[32];
-  tool_format_size(bytes, text, sizeof text);
+  oc_format_size(bytes, text, sizeof text);
   printf("Set cache size limit to %s in %s/objcache.conf\n", text,
          cfg->cache_dir);
   if (cfg->source[OC_CONFIG_MAX_SIZE] == OC_SOURCE_ENV)

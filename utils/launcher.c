@@ -31,26 +31,6 @@ typedef struct {
   int depth;       /* response-file nesting */
 } scan_state;
 
-/* These tables read better in columns. */
-/* clang-format off */
-/* Driver modes that stop before code generation or do not compile. */
-static const char *const stops_early[] = {
-    "-E",     "-M",     "-MM",    "-fsyntax-only", "--version",
-    "-###",   "--help", "-help",  "-dumpversion",  "-dumpmachine",
-    "--precompile", "-print-search-dirs", "-print-resource-dir",
-    "--preprocess", "--dependencies", "--user-dependencies",
-};
-/* clang-format on */
-
-static bool in_list(const char *arg, const char *const *list, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(arg, list[i]) == 0)
-      return true;
-  return false;
-}
-
-#define IN(arg, list) in_list(arg, list, sizeof list / sizeof list[0])
-
 static void scan_arg(scan_state *st, const char *arg);
 
 /* Splits a response file the way clang does on Linux (GNU quoting:
@@ -106,12 +86,12 @@ static void scan_arg(scan_state *st, const char *arg) {
   }
   if (arg[0] != '-')
     return;
-  if (strcmp(arg, "-c") == 0 || strcmp(arg, "-S") == 0 ||
-      strcmp(arg, "--compile") == 0 || strcmp(arg, "--assemble") == 0)
+  const char *name = oc_cc_option_canonical(arg); /* --compile is -c */
+  if (strcmp(name, "-c") == 0 || strcmp(name, "-S") == 0)
     st->compiles = true;
-  else if (IN(arg, stops_early))
+  else if (oc_cc_option_stops_early(arg))
     st->no_codegen = true;
-  else if (tool_option_separate(arg)) /* direct_args.c's table */
+  else if (oc_cc_option_separate(arg)) /* lib's one option table */
     st->skip_next = true;
   else if (strncmp(arg, "-fpass-plugin=", 14) == 0) {
     size_t len = strlen(arg);

@@ -118,8 +118,8 @@ static void show_remote(const oc_config *cfg, const uint64_t *v) {
     return;
   char shown[1024], down[32], up[32];
   oc_remote_url_redact(cfg->remote, shown, sizeof shown);
-  tool_format_size(v[OC_STAT_REMOTE_BYTES_DOWN], down, sizeof down);
-  tool_format_size(v[OC_STAT_REMOTE_BYTES_UP], up, sizeof up);
+  oc_format_size(v[OC_STAT_REMOTE_BYTES_DOWN], down, sizeof down);
+  oc_format_size(v[OC_STAT_REMOTE_BYTES_UP], up, sizeof up);
   printf("Remote            %s\n", shown[0] ? shown : "(none configured)");
   printf("  Hits            %" PRIu64 "\n", v[OC_STAT_REMOTE_HITS]);
   printf("  Misses          %" PRIu64 "  (%" PRIu64 " invalid values)\n",
@@ -147,8 +147,8 @@ int tool_show_stats(const oc_config *cfg) {
   uint64_t hits = v[OC_STAT_HITS] + v[OC_STAT_DIRECT_HITS];
   uint64_t lookups = hits + v[OC_STAT_MISSES];
   char size[32], max[32], saved[32];
-  tool_format_size(snap.bytes, size, sizeof size);
-  tool_format_size(cfg->max_size, max, sizeof max);
+  oc_format_size(snap.bytes, size, sizeof size);
+  oc_format_size(cfg->max_size, max, sizeof max);
   tool_format_duration(v[OC_STAT_TIME_SAVED_MS], saved, sizeof saved);
 
   printf("Cache directory   %s\n", cfg->cache_dir);

@@ -8,7 +8,9 @@
 #ifndef OBJCACHE_TOOL_H
 #define OBJCACHE_TOOL_H
 
+#include "objcache/cc_args.h"
 #include "objcache/config.h"
+#include "objcache/format.h"
 #include "objcache/buffer.h"
 #include "objcache/key.h"
 
@@ -38,50 +40,20 @@ int tool_masquerade(char **argv);
 bool tool_is_clang22(const oc_config *cfg, const char *path, const char *real,
                      const char *name);
 
-/* direct_args.c: the one table of clang driver options the launcher and
- * direct mode read; what a compile command writes, when direct mode can
- * handle it. */
-#define TOOL_MAX_TARGETS 16
-typedef struct {
-  const char *input;      /* the one source file, as given */
-  char output[PATH_MAX];  /* -o, or the name clang would pick */
-  bool assembly;          /* -S */
-  bool has_depfile;       /* -MD or -MMD */
-  bool dep_system;        /* the last of them is -MD: system headers too */
-  bool dep_phony;         /* -MP */
-  char depfile[PATH_MAX]; /* -MF, or the name clang would pick */
-  /* The .d targets as clang's cc1 gets them (-MT as given, -MQ and the
-   * default target quoted): tool_direct_target(args, i). */
-  size_t target_count;
-  size_t target_at[TOOL_MAX_TARGETS];
-  size_t target_used;
-  char target_text[2 * PATH_MAX];
-  bool color_option; /* the command settles colour (not =auto) */
-  /* Where the output names are in the arguments, so that the direct key
-   * can leave them out: the element holding -o's (or -MF's) value and how
-   * many characters of it come before the value (2 for "-ofoo", 0 when
-   * the value is its own argument). NULL when not given. */
-  char **output_arg;
-  size_t output_skip;
-  char **depfile_arg;
-  size_t depfile_skip;
-  char **target_arg[TOOL_MAX_TARGETS]; /* the same for -MT and -MQ */
-  size_t target_skip[TOOL_MAX_TARGETS];
-  size_t target_arg_count;
-  const char *why; /* when refused: a short reason */
-} direct_args;
-
-/* Whether arg is an option whose value is the next argument. */
-bool tool_option_separate(const char *arg);
-
-/* args: the compiler's arguments (without its name), NULL-terminated.
- * false with out->why set when direct mode must leave the command alone. */
-bool tool_direct_parse(char **args, direct_args *out);
-const char *tool_direct_target(const direct_args *args, size_t i);
-
-/* Whether the --config files of args (read, with the files they include)
- * hold only options direct mode handles; false with a reason otherwise. */
-bool tool_direct_config_ok(char **args, const char **why);
+/* The compile command's outputs and the option table live in lib
+ * (objcache/cc_args.h); these are their names in direct mode's files. */
+#define TOOL_MAX_TARGETS OC_CC_MAX_TARGETS
+typedef oc_cc_args direct_args;
+static inline bool tool_direct_parse(char **args, direct_args *out) {
+  return oc_cc_args_parse(args, out);
+}
+static inline const char *tool_direct_target(const direct_args *args,
+                                             size_t i) {
+  return oc_cc_args_target(args, i);
+}
+static inline bool tool_direct_config_ok(char **args, const char **why) {
+  return oc_cc_config_files_ok(args, why);
+}
 
 /* direct_key.c: the direct key of a compile, built into `key` (a builder
  * that may keep a record for --explain): direct-scheme version, objcache's
@@ -142,8 +114,7 @@ int tool_print_plugin(void);
  * as U+FFFD). */
 void tool_json_string(FILE *out, const char *text);
 
-/* format.c: "1.5 GiB" and "2 min 3.4 s" for people. */
-void tool_format_size(uint64_t bytes, char *out, size_t out_size);
+/* format.c: "2 min 3.4 s" for people ("1.5 GiB" is oc_format_size). */
 void tool_format_duration(uint64_t ms, char *out, size_t out_size);
 
 #endif

@@ -39,6 +39,8 @@ oc_status oc_hash_file(const char *path, oc_digest *out, oc_error *err);
 
 /* Lower-case hex, NUL-terminated, into out[OC_DIGEST_HEX_SIZE]. */
 void oc_digest_to_hex(const oc_digest *digest, char *out);
+/* The value of one hex digit (either case), -1 for any other char. */
+int oc_hex_value(char c);
 /* Parses exactly 64 hex digits; false on any other input. */
 bool oc_digest_from_hex(const char *hex, oc_digest *out);
 

@@ -1,5 +1,5 @@
-/* direct_args.c - the launcher's one table of clang driver options, which
- * compile commands direct mode handles, and what they write.
+/* cc_args.c - what a compile command writes, when direct mode can handle
+ * it, read from its arguments with the option table of cc_options.c.
  *
  * Direct mode serves a compile without running clang, so it must know
  * every file the command would write: the object (-o, or the name clang
@@ -12,156 +12,16 @@
  * way. What this file computes is checked afterwards against what clang
  * itself used (the plugin records its real output paths and .d targets):
  * a reading that differs is never recorded, so a gap here costs hits, not
- * exactness.
- *
- * Spellings come from clang 22's option table (Options.td): the driver
- * takes `--output`, `--output=`, `--write-dependencies` and the other
- * aliases below, and most single-dash options also with two dashes. */
-#include "tool.h"
+ * exactness. */
+#include "objcache/cc_args.h"
 
+#include "objcache/buffer.h"
 #include "objcache/replay.h"
 
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-/* clang-format off */
-/* Options whose value is the next argument (driver-visible Separate and
- * JoinedOrSeparate options of clang 22). An option missing here makes its
- * value look like a second input, which direct mode refuses: safe. */
-static const char *const separate_value[] = {
-    "--CLASSPATH", "--analyzer-output", "--assert", "--bootclasspath",
-    "--classpath", "--config", "--define-macro", "--dyld-prefix",
-    "--encoding", "--extdirs", "--for-linker", "--force-link",
-    "--include-directory", "--include-directory-after", "--include-prefix",
-    "--include-with-prefix", "--include-with-prefix-after",
-    "--include-with-prefix-before", "--language", "--library-directory",
-    "--mhwdiv", "--no-system-header-prefix", "--output",
-    "--output-class-directory", "--param", "--prefix", "--print-file-name",
-    "--print-prog-name", "--resource", "--rtlib", "--std", "--stdlib",
-    "--sysroot", "--system-header-prefix", "--undefine-macro", "-A", "-B",
-    "-D", "-F", "-G", "-I", "-L", "-MF", "-MJ", "-MQ", "-MT", "-T", "-U",
-    "-V", "-Xanalyzer", "-Xarch_device", "-Xarch_host", "-Xassembler",
-    "-Xclang", "-Xclangas", "-Xcuda-fatbinary", "-Xcuda-ptxas", "-Xlinker",
-    "-Xmicrosoft-visualc-tools-root", "-Xmicrosoft-visualc-tools-version",
-    "-Xmicrosoft-windows-sdk-root", "-Xmicrosoft-windows-sdk-version",
-    "-Xmicrosoft-windows-sys-root", "-Xopenmp-target", "-Xpreprocessor",
-    "-Zlinker-input", "-alias_list", "-allowable_client", "-arch",
-    "-arch_only", "-b", "-bundle_loader", "-ccc-gcc-name", "-ccc-install-dir",
-    "-client_name", "-compatibility_version", "-current_version",
-    "-cxx-isystem", "-darwin-target-variant", "-darwin-target-variant-triple",
-    "-dependency-dot", "-dependency-file", "-dsym-dir", "-dumpdir",
-    "-dylib_file", "-dylinker_install_name", "-e", "-exported_symbols_list",
-    "-fdebug-compilation-dir", "-fexperimental-openacc-macro-override",
-    "-filelist", "-fmodule-implementation-of", "-fmodules-user-build-path",
-    "-fnew-alignment", "-force_load", "-framework", "-ftrapv-handler",
-    "-gen-cdb-fragment-path", "-hlsl-entry", "-iapinotes-modules",
-    "-idirafter", "-iframework", "-iframeworkwithsysroot", "-imacros",
-    "-image_base", "-imultilib", "-include", "-include-pch", "-init",
-    "-install_name", "-iprefix", "-iquote", "-isysroot", "-isystem",
-    "-isystem-after", "-ivfsoverlay", "-iwithprefix", "-iwithprefixbefore",
-    "-iwithsysroot", "-l", "-lazy_framework", "-lazy_library", "-meabi",
-    "-mllvm", "-mmlir", "-module-dependency-dir", "-mthread-model",
-    "-multiply_defined", "-multiply_defined_unused", "-o",
-    "-object-file-name", "-pagezero_size", "-read_only_relocs",
-    "-reexport_framework", "-reexport_library", "-resource-dir", "-rpath",
-    "-seg1addr", "-seg_addr_table", "-seg_addr_table_filename",
-    "-segs_read_only_addr", "-segs_read_write_addr", "-serialize-diagnostics",
-    "-specs", "-stdlib++-isystem", "-sub_library", "-sub_umbrella", "-target",
-    "-u", "-umbrella", "-undefined", "-unexported_symbols_list",
-    "-vfsoverlay", "-weak_framework", "-weak_library",
-    "-weak_reference_mismatches", "-working-directory", "-x", "-z",
-};
-
-/* Aliases of the options direct mode reads (Options.td `Alias<...>`). */
-static const struct { const char *alias, *name; } aliases[] = {
-    {"--output", "-o"}, {"--write-dependencies", "-MD"},
-    {"--write-user-dependencies", "-MMD"}, {"--dependencies", "-M"},
-    {"--user-dependencies", "-MM"}, {"--print-missing-file-dependencies", "-MG"},
-    {"--preprocess", "-E"}, {"--compile", "-c"}, {"--assemble", "-S"},
-    {"--trace-includes", "-H"},
-};
-
-/* Prefixes of options direct mode does not handle: other outputs, other
- * driver modes, and everything that hides options from this parser. Side
- * outputs (split DWARF, coverage notes, stack usage, optimization records)
- * are fine: the plugin records where clang wrote each and a hit writes
- * them from the entry; so are -emit-llvm and -flto, whose output the
- * launcher stores (docs/design.md). */
-static const char *const refused_prefix[] = {
-    "-E", "-M", "-fsyntax-only", "-save-temps", "-save-stats", "-emit-",
-    "-flto-", "-fthin-link-bitcode", "-ftime-trace", "-ftime-report",
-    "-fproc-stat-report", "-serialize-diagnostics",
-    "-Xclang", "-Xarch", "-Xpreprocessor", "-Xcuda", "-Xopenmp", "-Wp,",
-    "-ivfsoverlay", "-vfsoverlay", "-working-directory",
-    "--config-system-dir", "--config-user-dir", "-fmodule", "-fcxx-modules",
-    "-fimplicit-module", "-fplugin", "-fpass-plugin", "-include-pch",
-    "-ccc-", "-###", "--precompile", "-fdepfile-entry", "-fdriver-only",
-    "-dependency-", "-module-dependency-dir", "-gen-cdb-fragment-path",
-    "-dumpdir", "-ob",
-};
-/* clang-format on */
-
-#define COUNT(list) (sizeof list / sizeof list[0])
-
-static bool in_list(const char *arg, const char *const *list, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(arg, list[i]) == 0)
-      return true;
-  return false;
-}
-
-static bool has_prefix(const char *arg, const char *const *list, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (strncmp(arg, list[i], strlen(list[i])) == 0)
-      return true;
-  return false;
-}
-
-bool tool_option_separate(const char *arg) {
-  return in_list(arg, separate_value, COUNT(separate_value));
-}
-
-/* The canonical spelling of arg: an alias's target, else arg itself. */
-static const char *canonical(const char *arg) {
-  for (size_t i = 0; i < COUNT(aliases); i++)
-    if (strcmp(arg, aliases[i].alias) == 0)
-      return aliases[i].name;
-  return arg;
-}
-
-/* Whether arg is refused, in its own spelling or, for `--name`, as
- * `-name` (clang takes most options with either prefix). */
-static bool refused(const char *arg) {
-  if (has_prefix(arg, refused_prefix, COUNT(refused_prefix)))
-    return true;
-  return arg[0] == '-' && arg[1] == '-' && arg[2] &&
-         has_prefix(arg + 1, refused_prefix, COUNT(refused_prefix));
-}
-
-/* -MD, -MMD and the options that only shape the dependency file are fine;
- * every other -M option (-M, -MM, -MG, -MJ, -MV) is not. */
-static bool dependency_option(const char *arg) {
-  return strcmp(arg, "-MD") == 0 || strcmp(arg, "-MMD") == 0 ||
-         strcmp(arg, "-MP") == 0 || strncmp(arg, "-MF", 3) == 0 ||
-         strncmp(arg, "-MT", 3) == 0 || strncmp(arg, "-MQ", 3) == 0;
-}
-
-/* An option that settles colour whatever stderr is. The last one wins in
- * clang, and "=auto" leaves it to the terminal again. */
-static int color_choice(const char *arg) {
-  if (strcmp(arg, "-fcolor-diagnostics") == 0 ||
-      strcmp(arg, "-fdiagnostics-color") == 0 ||
-      strcmp(arg, "-fdiagnostics-color=always") == 0 ||
-      strcmp(arg, "-fno-color-diagnostics") == 0 ||
-      strcmp(arg, "-fno-diagnostics-color") == 0 ||
-      strcmp(arg, "-fdiagnostics-color=never") == 0)
-    return 1;
-  if (strncmp(arg, "-fdiagnostics-color=", 20) == 0)
-    return 0; /* auto, or a value clang will reject anyway */
-  return -1;
-}
 
 /* `dir/name.ext` -> `name<ext>` (in the working directory), as clang names
  * the output of `-c dir/name.ext` without -o. */
@@ -178,14 +38,14 @@ static bool replace_extension(const char *path, bool strip_dir, const char *ext,
   return n > 0 && (size_t)n < size;
 }
 
-static bool refuse(direct_args *out, const char *why) {
+static bool refuse(oc_cc_args *out, const char *why) {
   out->why = why;
   return false;
 }
 
 /* Appends one .d target (already quoted as cc1 receives it). */
-static bool add_target(direct_args *out, const char *target, bool quote) {
-  if (out->target_count == TOOL_MAX_TARGETS)
+static bool add_target(oc_cc_args *out, const char *target, bool quote) {
+  if (out->target_count == OC_CC_MAX_TARGETS)
     return false;
   oc_buffer quoted = {0};
   if (quote && oc_depfile_quote_target(target, &quoted) != OC_OK) {
@@ -207,11 +67,11 @@ static bool add_target(direct_args *out, const char *target, bool quote) {
   return fits;
 }
 
-const char *tool_direct_target(const direct_args *args, size_t i) {
+const char *oc_cc_args_target(const oc_cc_args *args, size_t i) {
   return args->target_text + args->target_at[i];
 }
 
-bool tool_direct_parse(char **args, direct_args *out) {
+bool oc_cc_args_parse(char **args, oc_cc_args *out) {
   memset(out, 0, sizeof *out);
   const char *output = NULL, *depfile = NULL;
   bool compile = false, assemble_only = false, deps = false, targets = false;
@@ -231,7 +91,7 @@ bool tool_direct_parse(char **args, direct_args *out) {
     const char *joined = NULL; /* the value of --output=X */
     if (strncmp(arg, "--output=", 9) == 0)
       joined = arg + 9, arg = "-o";
-    arg = canonical(arg);
+    arg = oc_cc_option_canonical(arg);
     if (strcmp(arg, "-c") == 0) {
       compile = true;
     } else if (strcmp(arg, "-S") == 0) {
@@ -280,18 +140,18 @@ bool tool_direct_parse(char **args, direct_args *out) {
       }
     } else if (strcmp(arg, "-MP") == 0) {
       out->dep_phony = true;
-    } else if (color_choice(arg) >= 0) {
-      out->color_option = color_choice(arg) == 1;
-    } else if (dependency_option(arg)) {
+    } else if (oc_cc_option_color(arg) >= 0) {
+      out->color_option = oc_cc_option_color(arg) == 1;
+    } else if (oc_cc_option_dependency(arg)) {
       /* nothing else to note */
-    } else if (refused(arg)) {
+    } else if (oc_cc_option_refused(arg)) {
       return refuse(out, "an option direct mode does not handle");
     } else if (strcmp(arg, "--config") == 0 ||
                strncmp(arg, "--config=", 9) == 0) {
       /* Its options are the plugin's to report (the key has the file). */
       if (!arg[8] && !args[++i])
         return refuse(out, "option without its value");
-    } else if (tool_option_separate(arg)) {
+    } else if (oc_cc_option_separate(arg)) {
       if (!args[++i])
         return refuse(out, "option without its value");
     }
@@ -380,8 +240,10 @@ static bool config_word_ok(const char *word, const char *dir, int depth,
   }
   if (strstr(word, "<CFGDIR>"))
     return (*why = "<CFGDIR> in a config file"), false;
-  const char *arg = strncmp(word, "--output=", 9) == 0 ? "-o" : canonical(word);
-  if (arg[0] != '-' || dependency_option(arg) || !refused(arg))
+  const char *arg =
+      strncmp(word, "--output=", 9) == 0 ? "-o" : oc_cc_option_canonical(word);
+  if (arg[0] != '-' || oc_cc_option_dependency(arg) ||
+      !oc_cc_option_refused(arg))
     return true;
   *why = "a config file holds an option direct mode does not handle";
   return false;
@@ -436,7 +298,7 @@ static bool config_words_ok(char *text, const char *dir, int depth,
   }
 }
 
-bool tool_direct_config_ok(char **args, const char **why) {
+bool oc_cc_config_files_ok(char **args, const char **why) {
   for (size_t i = 0; args[i]; i++) {
     const char *value = NULL;
     if (strcmp(args[i], "--config") == 0)
