@@ -118,6 +118,10 @@ bool oc_cc_option_separate(const char *arg) {
   return in_list(arg, separate_value, COUNT(separate_value));
 }
 
+const char *oc_cc_option_separate_at(size_t i) {
+  return i < COUNT(separate_value) ? separate_value[i] : NULL;
+}
+
 bool oc_cc_option_stops_early(const char *arg) {
   return in_list(arg, stops_early, COUNT(stops_early));
 }

@@ -27,6 +27,8 @@ extern "C" {
 /* Whether arg is an option whose value is the next argument (clang 22's
  * driver-visible Separate and JoinedOrSeparate options). */
 bool oc_cc_option_separate(const char *arg);
+/* The i-th of those options, NULL past the last (for tests). */
+const char *oc_cc_option_separate_at(size_t i);
 /* Whether arg makes the driver stop before code generation or not compile
  * at all (-E, -M, -fsyntax-only, --version, -###, ...). */
 bool oc_cc_option_stops_early(const char *arg);

@@ -8,6 +8,8 @@
 
 #include "objcache/config.h"
 
+#include "fixture.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -16,35 +18,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char root[64];        /* a fresh temp dir per test */
-static char cache[128];      /* root/cache, used as OBJCACHE_DIR */
-
 static void clear_env(void) {
   for (int k = 0; k < OC_CONFIG_KEY_COUNT; k++)
     unsetenv(oc_config_env_name((oc_config_key)k));
   unsetenv("XDG_CACHE_HOME");
 }
 
-static int setup(void **unused) {
-  (void)unused;
+static int setup(void **state) {
   clear_env();
-  snprintf(root, sizeof root, "/tmp/oc-config-XXXXXX");
-  if (!mkdtemp(root))
+  if (fixture_setup(state) != 0)
     return -1;
-  snprintf(cache, sizeof cache, "%s/cache", root);
   mkdir(cache, 0777);
   setenv("OBJCACHE_DIR", cache, 1);
   setenv("HOME", root, 1);
   return 0;
 }
 
-static int teardown(void **unused) {
-  (void)unused;
-  char cmd[PATH_MAX + 16];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-  int rc = system(cmd);
+static int teardown(void **state) {
+  int rc = fixture_teardown(state);
   clear_env();
-  return rc == 0 ? 0 : -1;
+  return rc;
 }
 
 static void write_conf(const char *text) {

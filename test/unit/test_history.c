@@ -2,13 +2,14 @@
  * `objcache --explain`: what a person reads when a compile missed. */
 #include "objcache/history.h"
 
+#include "fixture.h"
+
 #include <setjmp.h> /* cmocka needs these before its header */
 #include <stdarg.h>
 #include <stddef.h>
 
 #include <cmocka.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,33 +182,22 @@ static void test_random_records_are_safe(void **state) {
 
 /* ---- the history store, in a private cache dir -------------------------- */
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(path);
-}
-
 static int make_cache(void **state) {
   oc_config *cfg = calloc(1, sizeof *cfg);
-  if (!cfg)
+  if (!cfg || fixture_setup(state) != 0) {
+    free(cfg);
     return -1;
-  char tmpl[] = "/tmp/oc-test-history-XXXXXX";
-  if (!mkdtemp(tmpl))
-    return -1;
+  }
   cfg->umask = -1;
   /* A cache dir that does not exist yet: recording must create it. */
-  snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "%s/cache", tmpl);
+  snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "%s", cache);
   *state = cfg;
   return 0;
 }
 
 static int remove_cache(void **state) {
-  oc_config *cfg = *state;
-  char *slash = strrchr(cfg->cache_dir, '/');
-  *slash = '\0';
-  nftw(cfg->cache_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-  free(cfg);
-  return 0;
+  free(*state);
+  return fixture_teardown(state);
 }
 
 static char *explain(const oc_config *cfg, const char *path, oc_status want) {

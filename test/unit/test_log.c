@@ -2,6 +2,8 @@
  * line per call, and nothing at all when no logfile is set. */
 #include "objcache/log.h"
 
+#include "fixture.h"
+
 #include <setjmp.h> /* cmocka needs these before its header */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,20 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The log goes into the fixture's fresh directory, named in *state. */
 static int make_dir(void **state) {
-  char *dir = strdup("/tmp/oc-test-log-XXXXXX");
-  if (!dir || !mkdtemp(dir))
+  if (fixture_setup(state) != 0)
     return -1;
-  *state = dir;
-  return 0;
-}
-
-static int remove_dir(void **state) {
-  char *dir = *state, path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/log", dir);
-  unlink(path);
-  rmdir(dir);
-  free(dir);
+  *state = root;
   return 0;
 }
 
@@ -85,7 +78,8 @@ static void test_unopenable_logfile_is_an_error(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_no_logfile_does_nothing),
-      cmocka_unit_test_setup_teardown(test_line_shape, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(test_line_shape, make_dir,
+                                      fixture_teardown),
       cmocka_unit_test(test_unopenable_logfile_is_an_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

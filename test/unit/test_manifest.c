@@ -15,30 +15,13 @@
 #include "objcache/stats.h"
 #include "objcache/store.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static char root[64];
-static char cache[128];
-
-static int setup(void **unused) {
-  (void)unused;
-  snprintf(root, sizeof root, "/tmp/oc-manifest-XXXXXX");
-  if (!mkdtemp(root))
-    return -1;
-  snprintf(cache, sizeof cache, "%s/cache", root);
-  return 0;
-}
-
-static int teardown(void **unused) {
-  (void)unused;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-  return system(cmd) == 0 ? 0 : -1;
-}
 
 static oc_config make_config(void) {
   oc_config cfg;
@@ -457,9 +440,9 @@ int main(void) {
       cmocka_unit_test(test_deps_validated),
       cmocka_unit_test(test_add_dedupes_and_bounds),
       cmocka_unit_test_setup_teardown(test_store_corrupt_manifest_removed,
-                                      setup, teardown),
-      cmocka_unit_test_setup_teardown(test_parallel_adders_lose_nothing, setup,
-                                      teardown),
+                                      fixture_setup, fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_parallel_adders_lose_nothing,
+                                      fixture_setup, fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

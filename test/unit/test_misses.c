@@ -12,25 +12,12 @@
 #include "objcache/stats.h"
 #include "objcache/verify.h"
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static char root[64];
-
-static int setup(void **unused) {
-  (void)unused;
-  snprintf(root, sizeof root, "/tmp/oc-misses-XXXXXX");
-  return mkdtemp(root) ? 0 : -1;
-}
-
-static int teardown(void **unused) {
-  (void)unused;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-  return system(cmd) == 0 ? 0 : -1;
-}
 
 #define BASE                                                                   \
   "compiler\tversion\tclang 22\n"                                              \
@@ -189,7 +176,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(names_the_most_direct_factor),
       cmocka_unit_test_setup_teardown(log_groups_most_frequent_first_and_zeroes,
-                                      setup, teardown),
+                                      fixture_setup, fixture_teardown),
       cmocka_unit_test(verify_compares_every_output_by_name),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

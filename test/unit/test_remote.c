@@ -24,6 +24,8 @@
 #include "../../lib/remote.h"
 #include "../../lib/remote_redis.h"
 
+#include "fixture.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -39,7 +41,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static char root[64];
 static char socket_path[128];
 static int tcp_port; /* the server also listens on 127.0.0.1:tcp_port */
 static pid_t server = -1;
@@ -89,10 +90,8 @@ static bool accepting(void) {
   return ok;
 }
 
-static int setup(void **unused) {
-  (void)unused;
-  snprintf(root, sizeof root, "/tmp/oc-remote-XXXXXX");
-  if (!mkdtemp(root))
+static int setup(void **state) {
+  if (fixture_setup(state) != 0)
     return -1;
   snprintf(socket_path, sizeof socket_path, "%s/redis.sock", root);
   if (!have_redis())
@@ -124,12 +123,9 @@ static int setup(void **unused) {
   return -1;
 }
 
-static int teardown(void **unused) {
-  (void)unused;
+static int teardown(void **state) {
   stop_server();
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-  return system(cmd) == 0 ? 0 : -1;
+  return fixture_teardown(state);
 }
 
 static oc_config machine(const char *name) {

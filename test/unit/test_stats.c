@@ -8,6 +8,8 @@
 
 #include "objcache/stats.h"
 
+#include "fixture.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,25 +17,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static char root[64];
-static char cache[128];
-
-static int setup(void **unused) {
-  (void)unused;
-  snprintf(root, sizeof root, "/tmp/oc-stats-XXXXXX");
-  if (!mkdtemp(root))
-    return -1;
-  snprintf(cache, sizeof cache, "%s/cache", root);
-  return 0;
-}
-
-static int teardown(void **unused) {
-  (void)unused;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-  return system(cmd) == 0 ? 0 : -1;
-}
 
 #define assert_contains(haystack, needle)                                     \
   do {                                                                        \
@@ -330,18 +313,20 @@ static void faults(void **unused) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(names_are_stable),
-      cmocka_unit_test_setup_teardown(add_read_zero, setup, teardown),
-      cmocka_unit_test_setup_teardown(saturates_instead_of_wrapping, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(exact_under_parallel_processes, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(exact_when_all_share_one_shard, setup,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(add_read_zero, fixture_setup,
+                                      fixture_teardown),
+      cmocka_unit_test_setup_teardown(saturates_instead_of_wrapping,
+                                      fixture_setup, fixture_teardown),
+      cmocka_unit_test_setup_teardown(exact_under_parallel_processes,
+                                      fixture_setup, fixture_teardown),
+      cmocka_unit_test_setup_teardown(exact_when_all_share_one_shard,
+                                      fixture_setup, fixture_teardown),
       cmocka_unit_test_setup_teardown(
-          damaged_shard_counts_as_zero_and_is_reported, setup, teardown),
+          damaged_shard_counts_as_zero_and_is_reported, fixture_setup,
+          fixture_teardown),
       cmocka_unit_test_setup_teardown(damaged_shard_is_reset_by_next_update,
-                                      setup, teardown),
-      cmocka_unit_test_setup_teardown(faults, setup, teardown),
+                                      fixture_setup, fixture_teardown),
+      cmocka_unit_test_setup_teardown(faults, fixture_setup, fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 
 #include "../../lib/fsutil.h"
 
+#include "fixture.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,25 +26,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static char root[64];
-static char cache[128];
-
-static int setup(void **unused) {
-  (void)unused;
-  snprintf(root, sizeof root, "/tmp/oc-store-XXXXXX");
-  if (!mkdtemp(root))
-    return -1;
-  snprintf(cache, sizeof cache, "%s/cache", root);
-  return 0;
-}
-
-static int teardown(void **unused) {
-  (void)unused;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-  return system(cmd) == 0 ? 0 : -1;
-}
 
 #define assert_contains(haystack, needle)                                     \
   do {                                                                        \
@@ -858,7 +841,8 @@ static void writer_record_round_trip_and_hostile_bytes(void **unused) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name)                                                                \
+  cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
       T(put_get_miss),
       T(hit_refreshes_mtime),
       T(corrupt_entry_removed_and_counted),
