@@ -171,3 +171,24 @@ int oc_fs_write_all(int fd, const void *data, size_t len) {
   }
   return 0;
 }
+
+int oc_fs_write_atomic(const char *path, const void *data, size_t len,
+                       int mask) {
+  char tmp[PATH_MAX + 256];
+  if (strlen(path) + 64 > sizeof tmp) /* room for ".tmp.<pid>.<hex>" */
+    return ENAMETOOLONG;
+  oc_fs_temp_name(tmp, sizeof tmp, path);
+  int fd =
+      open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0)
+    return errno;
+  oc_fs_apply_mask(fd, 0666, mask);
+  int e = oc_fs_write_all(fd, len ? data : "", len);
+  if (close(fd) != 0 && e == 0)
+    e = errno;
+  if (e == 0 && rename(tmp, path) != 0)
+    e = errno;
+  if (e != 0)
+    unlink(tmp);
+  return e;
+}

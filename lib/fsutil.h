@@ -36,4 +36,11 @@ oc_status oc_fs_read_fd(int fd, const char *path, size_t limit,
 /* write(2) until done or an error; returns 0 or an errno value. */
 int oc_fs_write_all(int fd, const void *data, size_t len);
 
+/* Replaces path with data through a temp file beside it and rename(2), so
+ * that a reader sees the old file or the whole new one, never a part; the
+ * file gets 0666 & ~mask (mask < 0: the process umask). Returns 0 or an
+ * errno value; a failed write leaves no temp file behind. */
+int oc_fs_write_atomic(const char *path, const void *data, size_t len,
+                       int mask);
+
 #endif

@@ -46,22 +46,9 @@ const char *oc_verify_compare(const oc_verify_output *cached, size_t ncached,
 /* Writes one evidence file (replacing an older one); 0 or an errno. */
 static int put_file(const char *dir, const char *name, const void *data,
                     size_t len, int mask) {
-  char path[PATH_MAX + 80], tmp[PATH_MAX + 160];
+  char path[PATH_MAX + 80];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  oc_fs_temp_name(tmp, sizeof tmp, path);
-  int fd =
-      open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-  if (fd < 0)
-    return errno;
-  oc_fs_apply_mask(fd, 0666, mask);
-  int e = oc_fs_write_all(fd, len ? data : "", len);
-  if (close(fd) != 0 && e == 0)
-    e = errno;
-  if (e == 0 && rename(tmp, path) != 0)
-    e = errno;
-  if (e != 0)
-    unlink(tmp);
-  return e;
+  return oc_fs_write_atomic(path, data, len, mask);
 }
 
 static bool plain_name(const char *name) {
