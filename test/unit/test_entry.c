@@ -80,6 +80,15 @@ static oc_buffer encode(const oc_digest *key, const void *content, size_t n,
   return out;
 }
 
+/* The entry of n bytes of text (written into content) under the key of
+ * `name`, which goes into *key. */
+static oc_buffer encode_text(const char *name, uint8_t *content, size_t n,
+                             int level, oc_digest *key) {
+  fill_text(content, n);
+  *key = key_of(name);
+  return encode(key, content, n, level);
+}
+
 /* Decodes data expecting OC_CORRUPT, and checks nothing leaked into the
  * content buffer. */
 static void expect_corrupt(const uint8_t *data, size_t size,
@@ -105,9 +114,8 @@ static void expect_corrupt(const uint8_t *data, size_t size,
 static void layout_matches_documentation(void **unused) {
   (void)unused;
   uint8_t content[5000];
-  fill_text(content, sizeof content);
-  oc_digest key = key_of("layout");
-  oc_buffer e = encode(&key, content, sizeof content, 3);
+  oc_digest key;
+  oc_buffer e = encode_text("layout", content, sizeof content, 3, &key);
   assert_true(e.size > O_PAYLOAD);
   assert_memory_equal(e.data, "OCOBJ\0\0\1", 8);
   assert_int_equal(get32(e.data + O_VERSION), 2);
@@ -214,9 +222,8 @@ static void encode_rejects_bad_arguments(void **unused) {
 static void truncated_at_every_length(void **unused) {
   (void)unused;
   uint8_t content[3000];
-  fill_text(content, sizeof content);
-  oc_digest key = key_of("trunc");
-  oc_buffer e = encode(&key, content, sizeof content, 1);
+  oc_digest key;
+  oc_buffer e = encode_text("trunc", content, sizeof content, 1, &key);
   for (size_t len = 0; len < e.size; len++) {
     /* A private copy of exactly len bytes so ASan sees any over-read. */
     uint8_t *copy = malloc(len ? len : 1);
@@ -236,9 +243,8 @@ static void truncated_at_every_length(void **unused) {
 static void lying_sizes(void **unused) {
   (void)unused;
   uint8_t content[2000];
-  fill_text(content, sizeof content);
-  oc_digest key = key_of("sizes");
-  oc_buffer e = encode(&key, content, sizeof content, 1);
+  oc_digest key;
+  oc_buffer e = encode_text("sizes", content, sizeof content, 1, &key);
   uint8_t *copy = malloc(e.size);
   static const uint64_t usizes[] = {
       0, 1, 1999, 2001, OC_ENTRY_MAX_CONTENT, OC_ENTRY_MAX_CONTENT + 1,
@@ -356,9 +362,8 @@ static void claimed_size_does_not_drive_allocation(void **unused) {
 static void two_frames_are_rejected(void **unused) {
   (void)unused;
   uint8_t content[1000];
-  fill_text(content, sizeof content);
-  oc_digest key = key_of("two");
-  oc_buffer e = encode(&key, content, sizeof content, 1);
+  oc_digest key;
+  oc_buffer e = encode_text("two", content, sizeof content, 1, &key);
   size_t csize = e.size - O_PAYLOAD;
   oc_buffer twice = {0};
   oc_buffer_append(&twice, e.data, e.size);
@@ -382,9 +387,8 @@ static void wrong_key(void **unused) {
 static void header_bit_flips(void **unused) {
   (void)unused;
   uint8_t content[1500];
-  fill_text(content, sizeof content);
-  oc_digest key = key_of("flips");
-  oc_buffer e = encode(&key, content, sizeof content, 1);
+  oc_digest key;
+  oc_buffer e = encode_text("flips", content, sizeof content, 1, &key);
   uint8_t *copy = malloc(e.size);
   for (size_t bit = 0; bit < O_PAYLOAD * 8; bit++) {
     size_t byte = bit / 8;
