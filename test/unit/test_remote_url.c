@@ -27,71 +27,55 @@ static oc_remote_url parse_ok(const char *text) {
   return url;
 }
 
+/* A URL and every part it must parse into (host is the socket path for
+ * redis+unix://). */
+typedef struct {
+  const char *text;
+  const char *host;
+  int port, db;
+  const char *user, *password;
+} good_url;
+
+static void expect_parts(const good_url *want, bool unix_socket) {
+  oc_remote_url url = parse_ok(want->text);
+  assert_int_equal(url.unix_socket, unix_socket);
+  assert_string_equal(unix_socket ? url.path : url.host, want->host);
+  if (!unix_socket)
+    assert_int_equal(url.port, want->port);
+  assert_int_equal(url.db, want->db);
+  assert_string_equal(url.user, want->user);
+  assert_string_equal(url.password, want->password);
+}
+
 static void tcp_forms(void **unused) {
   (void)unused;
-  oc_remote_url url = parse_ok("redis://cache.example");
-  assert_false(url.unix_socket);
-  assert_string_equal(url.host, "cache.example");
-  assert_int_equal(url.port, 6379);
-  assert_int_equal(url.db, 0);
-  assert_string_equal(url.user, "");
-  assert_string_equal(url.password, "");
-
-  url = parse_ok("redis://10.0.0.7:6380/");
-  assert_string_equal(url.host, "10.0.0.7");
-  assert_int_equal(url.port, 6380);
-  assert_int_equal(url.db, 0);
-
-  url = parse_ok("redis://:s3cret@cache:7000/15");
-  assert_string_equal(url.host, "cache");
-  assert_int_equal(url.port, 7000);
-  assert_int_equal(url.db, 15);
-  assert_string_equal(url.user, "");
-  assert_string_equal(url.password, "s3cret");
-
-  url = parse_ok("redis://ci:tok%40en%3A%2F@cache/2");
-  assert_string_equal(url.user, "ci");
-  assert_string_equal(url.password, "tok@en:/");
-  assert_int_equal(url.db, 2);
-
-  /* Without ':' the user information is the password. */
-  url = parse_ok("redis://justpass@cache");
-  assert_string_equal(url.user, "");
-  assert_string_equal(url.password, "justpass");
-
-  /* An unescaped '@' in the password: the last '@' ends it. */
-  url = parse_ok("redis://:p@ss@cache:6379");
-  assert_string_equal(url.password, "p@ss");
-  assert_string_equal(url.host, "cache");
-
-  url = parse_ok("redis://[::1]:6390/1");
-  assert_string_equal(url.host, "::1");
-  assert_int_equal(url.port, 6390);
-  assert_int_equal(url.db, 1);
-  url = parse_ok("redis://[fe80::1]");
-  assert_string_equal(url.host, "fe80::1");
-  assert_int_equal(url.port, 6379);
-
-  url = parse_ok("redis://h:65535");
-  assert_int_equal(url.port, 65535);
+  static const good_url urls[] = {
+      {"redis://cache.example", "cache.example", 6379, 0, "", ""},
+      {"redis://10.0.0.7:6380/", "10.0.0.7", 6380, 0, "", ""},
+      {"redis://:s3cret@cache:7000/15", "cache", 7000, 15, "", "s3cret"},
+      {"redis://ci:tok%40en%3A%2F@cache/2", "cache", 6379, 2, "ci", "tok@en:/"},
+      /* Without ':' the user information is the password. */
+      {"redis://justpass@cache", "cache", 6379, 0, "", "justpass"},
+      /* An unescaped '@' in the password: the last '@' ends it. */
+      {"redis://:p@ss@cache:6379", "cache", 6379, 0, "", "p@ss"},
+      {"redis://[::1]:6390/1", "::1", 6390, 1, "", ""},
+      {"redis://[fe80::1]", "fe80::1", 6379, 0, "", ""},
+      {"redis://h:65535", "h", 65535, 0, "", ""},
+  };
+  for (size_t i = 0; i < sizeof urls / sizeof *urls; i++)
+    expect_parts(&urls[i], false);
 }
 
 static void unix_forms(void **unused) {
   (void)unused;
-  oc_remote_url url = parse_ok("redis+unix:///run/redis/redis.sock");
-  assert_true(url.unix_socket);
-  assert_string_equal(url.path, "/run/redis/redis.sock");
-  assert_int_equal(url.db, 0);
-  assert_string_equal(url.password, "");
-
-  url = parse_ok("redis+unix://:pw@/tmp/r.sock?db=4");
-  assert_string_equal(url.path, "/tmp/r.sock");
-  assert_int_equal(url.db, 4);
-  assert_string_equal(url.password, "pw");
-
-  url = parse_ok("redis+unix://bob:pw@/tmp/r.sock");
-  assert_string_equal(url.user, "bob");
-  assert_string_equal(url.password, "pw");
+  static const good_url urls[] = {
+      {"redis+unix:///run/redis/redis.sock", "/run/redis/redis.sock", 0, 0, "",
+       ""},
+      {"redis+unix://:pw@/tmp/r.sock?db=4", "/tmp/r.sock", 0, 4, "", "pw"},
+      {"redis+unix://bob:pw@/tmp/r.sock", "/tmp/r.sock", 0, 0, "bob", "pw"},
+  };
+  for (size_t i = 0; i < sizeof urls / sizeof *urls; i++)
+    expect_parts(&urls[i], true);
 }
 
 static void empty_is_no_remote(void **unused) {
