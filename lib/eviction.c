@@ -178,14 +178,17 @@ static int open_counter(const oc_store *store, int dirfd) {
                 O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 }
 
+/* 0, or -1 with errno (ETIMEDOUT: another process held it past the
+ * deadline; the accounting it guards is then skipped). */
 static int lock_counter(int fd) {
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    errno = EINVAL;
     return -1;
-  while (flock(fd, LOCK_EX) != 0)
-    if (errno != EINTR)
-      return -1;
-  return 0;
+  }
+  int e = oc_fs_lock(fd, LOCK_EX, OC_FS_LOCK_TIMEOUT_MS);
+  errno = e;
+  return e == 0 ? 0 : -1;
 }
 
 /* False when the counter is missing or unreadable: the shard is unknown. */
@@ -213,13 +216,19 @@ static void write_counter(int fd, uint64_t value) {
 
 void oc_store_account_put(oc_store *store, int dirfd, unsigned shard,
                           const char *name, size_t bytes) {
-  (void)shard;
   if (store->max_size == 0)
     return; /* no limit */
   int fd = open_counter(store, dirfd);
   if (fd < 0)
     return;
   if (lock_counter(fd) != 0) {
+    /* The object is stored; only its accounting is lost (the next rescan
+     * of the shard finds it). */
+    if (errno == ETIMEDOUT && !store->warning[0])
+      snprintf(store->warning, sizeof store->warning,
+               "%s/%02x/" OC_STORE_SIZE_FILE " stayed locked by another "
+               "process for %d ms; size accounting skipped",
+               store->objects, shard, OC_FS_LOCK_TIMEOUT_MS);
     close(fd);
     return;
   }

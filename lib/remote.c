@@ -134,7 +134,8 @@ static bool marked_down(oc_remote *remote) {
     return true;
   char path[PATH_MAX + 32];
   marker_path(remote, path, sizeof path);
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  /* Never blocks: a FIFO planted as the marker is not a marker. */
+  int fd = oc_fs_open_regular(AT_FDCWD, path, 0, true);
   if (fd < 0)
     return false;
   remote->down = marker_fresh(remote, fd);
@@ -153,15 +154,14 @@ static void fault(oc_remote *remote, const char *message) {
   char path[PATH_MAX + 32];
   marker_path(remote, path, sizeof path);
   bool report = true;
-  int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+  int fd = oc_fs_open_regular(AT_FDCWD, path, O_RDWR | O_CREAT, true);
   if (fd < 0 && errno == ENOENT &&
       oc_fs_mkdirs(remote->cache_dir, remote->mask, NULL) == OC_OK)
-    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    fd = oc_fs_open_regular(AT_FDCWD, path, O_RDWR | O_CREAT, true);
   if (fd >= 0) {
     /* Under the lock, so that of two processes failing together only one
-     * reports. */
-    while (flock(fd, LOCK_EX) != 0 && errno == EINTR) {
-    }
+     * reports; a lock held past the deadline only risks a second report. */
+    (void)oc_fs_lock(fd, LOCK_EX, OC_FS_LOCK_TIMEOUT_MS);
     if (marker_fresh(remote, fd)) {
       report = false;
     } else {
