@@ -55,6 +55,25 @@ static uint64_t get_u64(const uint8_t *p) {
   return v;
 }
 
+oc_status oc_entry_check_expansion(uint64_t csize, uint64_t usize,
+                                   uint64_t max_content, oc_error *err) {
+  if (max_content > OC_ENTRY_MAX_CONTENT)
+    max_content = OC_ENTRY_MAX_CONTENT;
+  if (usize > max_content)
+    return oc_fail(err, OC_CORRUPT,
+                   "content of %" PRIu64 " bytes is over the limit of %" PRIu64
+                   " bytes (max_object_size)",
+                   usize, max_content);
+  if (usize > OC_ENTRY_RATIO_FLOOR &&
+      (csize == 0 || usize / csize >= OC_ENTRY_MAX_RATIO))
+    return oc_fail(err, OC_CORRUPT,
+                   "%" PRIu64 " compressed bytes claim %" PRIu64
+                   " bytes of content, a ratio over %d: refused as a "
+                   "decompression bomb",
+                   csize, usize, OC_ENTRY_MAX_RATIO);
+  return OC_OK;
+}
+
 oc_status oc_entry_encode(const oc_digest *key, const void *content,
                           size_t size, const oc_entry_meta *meta,
                           int compression_level, oc_buffer *out,
@@ -93,6 +112,11 @@ oc_status oc_entry_encode(const oc_digest *key, const void *content,
   if (ZSTD_isError(csize))
     return oc_fail(err, OC_INVALID, "zstd compression failed: %s",
                    ZSTD_getErrorName(csize));
+  /* What the decoder would refuse is not stored at all. */
+  oc_error bound_err;
+  if (oc_entry_check_expansion(csize, size, OC_ENTRY_MAX_CONTENT,
+                               &bound_err) != OC_OK)
+    return oc_fail(err, OC_INVALID, "not cached: %s", bound_err.message);
 
   oc_digest checksum = oc_hash_bytes(content, size);
   memcpy(header + OFF_MAGIC, OC_ENTRY_MAGIC, OC_ENTRY_MAGIC_SIZE);
@@ -206,6 +230,14 @@ static oc_status decompress(const uint8_t *src, size_t csize, size_t usize,
 oc_status oc_entry_decode(const void *data, size_t size,
                           const oc_digest *expected_key, oc_buffer *content,
                           oc_entry_meta *meta, oc_error *err) {
+  return oc_entry_decode_limited(data, size, expected_key,
+                                 OC_ENTRY_MAX_CONTENT, content, meta, err);
+}
+
+oc_status oc_entry_decode_limited(const void *data, size_t size,
+                                  const oc_digest *expected_key,
+                                  uint64_t max_content, oc_buffer *content,
+                                  oc_entry_meta *meta, oc_error *err) {
   if ((!data && size > 0) || !content)
     return oc_fail(err, OC_INVALID, "oc_entry_decode: NULL argument");
   const uint8_t *p = data;
@@ -259,6 +291,9 @@ oc_status oc_entry_decode(const void *data, size_t size,
     return oc_fail(err, OC_CORRUPT,
                    "compressed size %" PRIu64 " but %zu payload bytes present",
                    csize, size - HEADER_END);
+  oc_status bound = oc_entry_check_expansion(csize, usize, max_content, err);
+  if (bound != OC_OK)
+    return bound;
 
   size_t start = content->size;
   oc_status status =

@@ -17,6 +17,7 @@
 
 #include "fsutil.h"
 #include "remote_redis.h"
+#include "sign.h"
 
 #include "objcache/remote_url.h"
 #include "objcache/stats.h"
@@ -31,6 +32,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #define TEXT(x) #x
 #define SECONDS_TEXT_OF(x) TEXT(x)
@@ -44,6 +46,8 @@ struct oc_remote {
   uint64_t expiry_ms;
   bool read_only;
   int mask;
+  char secret[256];         /* remote_secret: values must carry its tag */
+  uint64_t max_object_size; /* also bounds the size of a reply */
   oc_redis *redis;       /* connected on first use */
   bool down;             /* failed or found marked down: skip from now on */
   oc_stats delta;        /* added to the stats on close */
@@ -70,6 +74,11 @@ oc_status oc_remote_open(const oc_config *cfg, oc_remote **out, oc_error *err) {
   remote->expiry_ms = cfg->remote_expiry_ms;
   remote->read_only = cfg->read_only || cfg->remote_read_only;
   remote->mask = cfg->umask >= 0 ? (cfg->umask & 0777) : -1;
+  snprintf(remote->secret, sizeof remote->secret, "%s", cfg->remote_secret);
+  remote->max_object_size = cfg->max_object_size &&
+                                    cfg->max_object_size < OC_ENTRY_MAX_CONTENT
+                                ? cfg->max_object_size
+                                : OC_ENTRY_MAX_CONTENT;
   *out = remote;
   return OC_OK;
 }
@@ -218,7 +227,7 @@ static void redis_key(const value_kind *kind, const oc_digest *key,
  * oc_redis_get's status, for settle() to count. */
 static oc_status fetch(oc_remote *remote, const value_kind *kind,
                        const oc_digest *key, char name[64 + 16],
-                       oc_buffer *value, oc_error *err) {
+                       size_t max_size, oc_buffer *value, oc_error *err) {
   redis_key(kind, key, name);
   if (marked_down(remote)) {
     remote->delta.value[OC_STAT_REMOTE_SKIPPED]++;
@@ -226,7 +235,7 @@ static oc_status fetch(oc_remote *remote, const value_kind *kind,
   }
   if (!connect_if_needed(remote))
     return OC_IO_ERROR;
-  oc_status status = oc_redis_get(remote->redis, name, value, err);
+  oc_status status = oc_redis_get(remote->redis, name, max_size, value, err);
   if (status == OC_IO_ERROR)
     fault(remote, err->message);
   return status;
@@ -265,10 +274,22 @@ oc_status oc_remote_get(oc_remote *remote, const oc_digest *key,
                         oc_entry_meta *meta) {
   char name[64 + 16];
   oc_error err = {0};
-  oc_status status = fetch(remote, &object_kind, key, name, entry, &err);
+  /* The biggest value a valid entry can be: anything larger is refused
+   * from its length header, before it is read. */
+  size_t max_size = (size_t)OC_ENTRY_HEADER_SIZE +
+                    ZSTD_COMPRESSBOUND(remote->max_object_size) +
+                    OC_SIGN_TRAILER_SIZE;
+  oc_status status =
+      fetch(remote, &object_kind, key, name, max_size, entry, &err);
+  size_t payload = 0;
+  if (status == OC_OK)
+    status = oc_sign_check(remote->secret, OC_SIGN_ENTRY, key, entry->data,
+                           entry->size, &payload, &err);
   if (status == OC_OK) {
     object->size = 0; /* replaced on a hit, unspecified on a miss */
-    status = oc_entry_decode(entry->data, entry->size, key, object, meta, &err);
+    status = oc_entry_decode_limited(entry->data, payload, key,
+                                     remote->max_object_size, object, meta,
+                                     &err);
   }
   settle(remote, &object_kind, true, status, name, entry->size, &err);
   return status == OC_OK ? OC_OK : OC_NOT_FOUND;
@@ -279,9 +300,15 @@ oc_status oc_remote_get_manifest(oc_remote *remote, const oc_digest *direct_key,
                                  oc_manifest *out) {
   char name[64 + 16];
   oc_error err = {0};
-  oc_status status = fetch(remote, &manifest_kind, direct_key, name, raw, &err);
+  oc_status status =
+      fetch(remote, &manifest_kind, direct_key, name,
+            OC_MANIFEST_MAX_SIZE + OC_SIGN_TRAILER_SIZE, raw, &err);
+  size_t payload = 0;
   if (status == OC_OK)
-    status = oc_manifest_decode(raw->data, raw->size, out, &err);
+    status = oc_sign_check(remote->secret, OC_SIGN_MANIFEST, direct_key,
+                           raw->data, raw->size, &payload, &err);
+  if (status == OC_OK)
+    status = oc_manifest_decode(raw->data, payload, out, &err);
   settle(remote, &manifest_kind, lookup, status, name, raw->size, &err);
   if (status == OC_OK || status == OC_IO_ERROR)
     return status;

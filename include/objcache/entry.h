@@ -43,6 +43,28 @@ oc_status oc_entry_encode(const oc_digest *key, const void *content,
                           int compression_level, oc_buffer *out,
                           oc_error *err);
 
+/* Decompression bounds (issue 18): content up to OC_ENTRY_RATIO_FLOOR is
+ * always accepted; bigger content must come from at most
+ * OC_ENTRY_MAX_RATIO times fewer compressed bytes. A 32 KiB run of zstd RLE
+ * blocks claiming 4 GiB is refused before any output room is allocated;
+ * the encoder refuses such content too, so a valid entry is never one the
+ * decoder would refuse. */
+#define OC_ENTRY_RATIO_FLOOR ((uint64_t)64 << 20)
+#define OC_ENTRY_MAX_RATIO 1024
+
+/* OC_OK when usize bytes of content from csize compressed bytes are within
+ * max_content and the ratio bound above; OC_CORRUPT saying which not. */
+oc_status oc_entry_check_expansion(uint64_t csize, uint64_t usize,
+                                   uint64_t max_content, oc_error *err);
+
+/* oc_entry_decode with a smaller limit on the content (the store passes
+ * the max_object_size setting): an entry claiming more is OC_CORRUPT
+ * before anything is decompressed. */
+oc_status oc_entry_decode_limited(const void *data, size_t size,
+                                  const oc_digest *expected_key,
+                                  uint64_t max_content, oc_buffer *content,
+                                  oc_entry_meta *meta, oc_error *err);
+
 /* Validates and decodes. expected_key may be NULL (any key accepted).
  * OC_CORRUPT for anything malformed, with a message saying what. The content
  * is appended to `content`; on failure `content` keeps its previous size.

@@ -230,7 +230,7 @@ static void shared_between_machines(void **unused) {
   char name[80];
   redis_name(1, name);
   oc_buffer value = {0};
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_OK);
   oc_redis_close(redis);
   assert_int_equal(value.size, sa.value[OC_STAT_REMOTE_BYTES_UP]);
   assert_memory_equal(value.data, OC_ENTRY_MAGIC, OC_ENTRY_MAGIC_SIZE);
@@ -271,7 +271,7 @@ static void corrupt_and_foreign_values_are_misses(void **unused) {
   char name[80];
   redis_name(1, name);
   oc_buffer value = {0};
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_OK);
 
   /* A flipped payload bit, a truncation, the entry of another key, plain
    * text, and a list under the key. */
@@ -330,14 +330,14 @@ static void read_only_and_remote_only(void **unused) {
   char name[80];
   redis_name(1, name);
   oc_buffer value = {0};
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_NOT_FOUND);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_NOT_FOUND);
   assert_int_equal(stats_of(&ro).value[OC_STAT_REMOTE_WRITES], 0);
 
   /* remote_read_only: no upload either, but the local tier works. */
   oc_config rro = machine("rro");
   rro.remote_read_only = true;
   put_object(&rro, 1, "local only");
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_NOT_FOUND);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_NOT_FOUND);
   assert_true(local_entry_exists(&rro, 1));
   assert_int_equal(stats_of(&rro).value[OC_STAT_REMOTE_WRITES], 0);
 
@@ -346,7 +346,7 @@ static void read_only_and_remote_only(void **unused) {
   oc_config only = machine("only");
   only.remote_only = true;
   put_object(&only, 1, "remote only");
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_OK);
   struct stat st;
   char objects[PATH_MAX + 16];
   snprintf(objects, sizeof objects, "%s/objects", only.cache_dir);
@@ -681,7 +681,7 @@ static void invalid_manifests_are_misses(void **unused) {
   char name[80];
   manifest_redis_name(1, name);
   oc_buffer value = {0};
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_OK);
   value.data[value.size / 2] ^= 0x01;
   oc_buffer entry = {0};
   oc_digest key = key_of(1001);
@@ -744,7 +744,7 @@ static void manifest_tier_settings(void **unused) {
   rro.remote_read_only = true;
   add_candidate(&ro, 1, 10);
   add_candidate(&rro, 1, 10);
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_NOT_FOUND);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_NOT_FOUND);
   assert_false(local_manifest_exists(&ro, 1));
   assert_true(local_manifest_exists(&rro, 1));
   assert_int_equal(stats_of(&rro).value[OC_STAT_REMOTE_MANIFEST_WRITES], 0);
@@ -752,7 +752,7 @@ static void manifest_tier_settings(void **unused) {
   oc_config only = machine("only");
   only.remote_only = true;
   add_candidate(&only, 1, 11);
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_OK);
   char objects[PATH_MAX + 16];
   snprintf(objects, sizeof objects, "%s/objects", only.cache_dir);
   struct stat st;
