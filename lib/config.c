@@ -426,8 +426,7 @@ static oc_status default_cache_dir(oc_config *cfg, oc_error *err) {
       cfg->disable = true;
       return oc_fail(err, OC_NOT_FOUND,
                      "no cache directory: OBJCACHE_DIR, XDG_CACHE_HOME and "
-                     "HOME are unset and the user has no home directory; "
-                     "compiling without the cache");
+                     "HOME are unset and the user has no home directory");
     }
     n = snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "%s/.cache/objcache",
                  home);

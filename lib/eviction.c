@@ -305,9 +305,37 @@ static oc_status for_all_shards(oc_store *store, enum scan_mode mode,
   return result;
 }
 
+/* Removes <cache_dir>/tmp/direct.* records older than the temp-file age:
+ * a launcher killed mid-compile leaves its record behind. Young ones may
+ * belong to a compile running now. Best effort. */
+static void clean_tmp_dir(const oc_store *store) {
+  char path[PATH_MAX + 8];
+  snprintf(path, sizeof path, "%s/tmp", store->cache_dir);
+  int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dirfd < 0)
+    return;
+  DIR *dir = fdopendir(dirfd);
+  if (!dir) {
+    close(dirfd);
+    return;
+  }
+  time_t now = time(NULL);
+  struct dirent *de;
+  while ((de = readdir(dir)) != NULL) {
+    struct stat st;
+    if (strncmp(de->d_name, "direct.", 7) != 0 ||
+        fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+      continue;
+    if (st.st_mtime < now - OC_STORE_TEMP_MAX_AGE_SECONDS)
+      (void)unlinkat(dirfd, de->d_name, 0);
+  }
+  closedir(dir);
+}
+
 oc_status oc_store_cleanup(oc_store *store, oc_error *err) {
   if (!store)
     return oc_fail(err, OC_INVALID, "oc_store_cleanup: NULL store");
+  clean_tmp_dir(store);
   return for_all_shards(store, SCAN_EVICT, NULL, NULL, err);
 }
 

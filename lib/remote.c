@@ -164,6 +164,10 @@ static void fault(oc_remote *remote, const char *message) {
   marker_path(remote, path, sizeof path);
   bool report = true;
   int fd = oc_fs_open_regular(AT_FDCWD, path, O_RDWR | O_CREAT, true);
+  /* A FIFO, device or symlink planted as the marker is not ours to keep:
+   * replaced by a real marker, so the others skip the remote again. */
+  if (fd < 0 && (errno == EINVAL || errno == ELOOP) && unlink(path) == 0)
+    fd = oc_fs_open_regular(AT_FDCWD, path, O_RDWR | O_CREAT, true);
   if (fd < 0 && errno == ENOENT &&
       oc_fs_mkdirs(remote->cache_dir, remote->mask, NULL) == OC_OK)
     fd = oc_fs_open_regular(AT_FDCWD, path, O_RDWR | O_CREAT, true);

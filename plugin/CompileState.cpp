@@ -106,8 +106,11 @@ void CompileState::finish() {
   recordForDirectMode();
   oc_error Err{};
   // After a reported fault the stats are likely unwritable too: one warning
-  // line per compile is enough.
-  if (oc_stats_add(Config.cache_dir, &Delta, &Err) != OC_OK && !Warned)
+  // line per compile is enough. A read_only cache is expected to be
+  // unwritable (a shared cache others fill): its stats are best effort,
+  // never a warning on every compile.
+  if (oc_stats_add(Config.cache_dir, &Delta, &Err) != OC_OK && !Warned &&
+      !Config.read_only)
     llvm::errs() << "objcache: warning: cannot update statistics: "
                  << Err.message << "\n";
 

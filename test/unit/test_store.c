@@ -854,6 +854,29 @@ static void fifo_entry_does_not_hang(void **unused) {
   oc_buffer_free(&object);
 }
 
+/* issue 18: a killed launcher leaves tmp/direct.* behind; cleanup removes
+ * the old ones and keeps those a running compile may still use. */
+static void cleanup_removes_old_direct_records(void **unused) {
+  (void)unused;
+  oc_store *store = open_store(0);
+  char dir[PATH_MAX], old_rec[PATH_MAX + 32], young[PATH_MAX + 32];
+  snprintf(dir, sizeof dir, "%s/tmp", cache);
+  assert_int_equal(mkdir(dir, 0755), 0);
+  snprintf(old_rec, sizeof old_rec, "%s/direct.1.00000000000000aa", dir);
+  snprintf(young, sizeof young, "%s/direct.2.00000000000000bb", dir);
+  close(open(old_rec, O_WRONLY | O_CREAT, 0600));
+  close(open(young, O_WRONLY | O_CREAT, 0600));
+  struct timespec times[2] = {{time(NULL) - 2 * 3600, 0},
+                              {time(NULL) - 2 * 3600, 0}};
+  assert_int_equal(utimensat(AT_FDCWD, old_rec, times, 0), 0);
+  oc_error err;
+  assert_int_equal(oc_store_cleanup(store, &err), OC_OK);
+  struct stat st;
+  assert_int_not_equal(stat(old_rec, &st), 0);
+  assert_int_equal(stat(young, &st), 0);
+  oc_store_close(store);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -874,6 +897,7 @@ int main(void) {
       T(setgid_survives_directory_creation),
       T(held_locks_have_a_deadline),
       T(fifo_entry_does_not_hang),
+      T(cleanup_removes_old_direct_records),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
