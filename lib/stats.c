@@ -110,6 +110,10 @@ static bool parse_shard(const uint8_t *data, size_t size, oc_stats *out) {
 
 /* With a deadline: a holder stopped in a debugger costs this update, never
  * the compile (the caller warns once and carries on). */
+bool oc_stats_parse(const void *data, size_t size, oc_stats *out) {
+  return data && out && parse_shard(data, size, out);
+}
+
 static int lock_fd(int fd, int op) {
   return oc_fs_lock(fd, op, OC_FS_LOCK_TIMEOUT_MS);
 }
