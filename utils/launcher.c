@@ -211,6 +211,9 @@ int tool_launch(char **argv) {
     return exec_compiler(path, argv);
   char flag[PATH_MAX + 16];
   snprintf(flag, sizeof flag, "-fpass-plugin=%s", plugin);
+  /* A plugin that will not load never fails the build. */
+  if (!tool_plugin_usable(&cfg, path, real, name, plugin, flag))
+    return exec_compiler(path, argv);
   if (cfg.direct) {
     int rc = tool_direct(&cfg, path, real, plugin, flag, argv);
     if (rc >= 0)

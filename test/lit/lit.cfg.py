@@ -52,6 +52,10 @@ config.environment["OC_CLANG"] = config.clang
 config.environment["OC_PLUGIN"] = plugin
 config.environment["OC_TOOL"] = tool
 
+# Tests that run a command as another user (a uid without a passwd entry).
+if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv"):
+    config.available_features.add("root-setpriv")
+
 # test/lit/remote/ starts its own redis-server (CI installs it).
 if shutil.which("redis-server") and shutil.which("redis-cli"):
     config.available_features.add("redis")
