@@ -56,6 +56,10 @@ config.environment["OC_TOOL"] = tool
 if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv"):
     config.available_features.add("root-setpriv")
 
+# test/lit/remote/tls-tunnel.test runs the documented spiped tunnel.
+if shutil.which("spiped"):
+    config.available_features.add("spiped")
+
 # test/lit/remote/ starts its own redis-server (CI installs it).
 if shutil.which("redis-server") and shutil.which("redis-cli"):
     config.available_features.add("redis")
