@@ -3,7 +3,9 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all bootstrap build demo check check-asan bench clean
+PREFIX ?= /usr/local
+
+.PHONY: all bootstrap build demo check check-asan bench clean install deb
 
 all: build
 
@@ -25,6 +27,15 @@ demo: build
 
 check: build
 	CMAKE_FLAGS="$(CMAKE_FLAGS)" utils/scripts/check.sh $(BUILD) $(ASAN_BUILD)
+
+# The launcher, the plugin, the man page and the masquerade links under
+# $(PREFIX) (bin/, lib/objcache/, share/man/man1/); DESTDIR works as usual.
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# $(BUILD)/objcache_<version>_<arch>.deb, installing under /usr.
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 bench: build
 	utils/bench/run.sh $(BUILD)

@@ -128,9 +128,25 @@ static void scan_arg(scan_state *st, const char *arg) {
   }
 }
 
+/* Started through a masquerade link (P/lib/objcache/bin/clang-22 ->
+ * objcache) given by path: that directory, resolved. */
+static char masquerade_dir[PATH_MAX];
+
+/* Whether a PATH entry is the masquerade link's own directory. Only asked
+ * in masquerade mode, so the plain launcher pays no realpath per entry. */
+static bool is_masquerade_dir(const char *dir, size_t len) {
+  char entry[PATH_MAX], real[PATH_MAX];
+  if (!masquerade_dir[0])
+    return false;
+  int n = snprintf(entry, sizeof entry, "%.*s", (int)len, len ? dir : ".");
+  return n > 0 && (size_t)n < sizeof entry && realpath(entry, real) &&
+         strcmp(real, masquerade_dir) == 0;
+}
+
 /* Finds a command the way execvp does: a name with a slash is used as is,
- * anything else is searched in PATH, skipping this very executable so that
- * a `clang-22 -> objcache` symlink early in PATH does not exec itself. */
+ * anything else is searched in PATH, skipping this very executable (and, in
+ * masquerade mode, the link's own directory) so that a `clang-22 ->
+ * objcache` symlink early in PATH does not exec itself. */
 static bool find_compiler(const char *name, char *path, size_t size,
                           char *real) {
   if (strchr(name, '/')) {
@@ -146,9 +162,10 @@ static bool find_compiler(const char *name, char *path, size_t size,
     int n = end == p ? snprintf(path, size, "%s", name) /* "" means "." */
                      : snprintf(path, size, "%.*s/%s", (int)(end - p), p, name);
     struct stat st;
-    if (n > 0 && (size_t)n < size && stat(path, &st) == 0 &&
-        S_ISREG(st.st_mode) && access(path, X_OK) == 0 &&
-        realpath(path, real) && !(self && strcmp(real, self) == 0))
+    if (n > 0 && (size_t)n < size && !is_masquerade_dir(p, end - p) &&
+        stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+        access(path, X_OK) == 0 && realpath(path, real) &&
+        !(self && strcmp(real, self) == 0))
       return true;
     if (!*end)
       break;
@@ -165,12 +182,54 @@ static int exec_compiler(const char *path, char **argv) {
   return e == ENOENT ? 127 : 126;
 }
 
+/* Every launch counts itself in OBJCACHE_LAUNCH_DEPTH, which the compiler
+ * inherits. A compiler found in PATH that is a wrapper calling the same
+ * name through PATH again would otherwise come back here forever; a real
+ * compile nests once at most (a wrapper script around clang). */
+#define LAUNCH_DEPTH_ENV "OBJCACHE_LAUNCH_DEPTH"
+#define LAUNCH_DEPTH_MAX 4
+
+static bool enter_launch(const char *name) {
+  const char *text = getenv(LAUNCH_DEPTH_ENV);
+  long depth = text ? strtol(text, NULL, 10) : 0;
+  if (depth < 0)
+    depth = 0;
+  if (depth >= LAUNCH_DEPTH_MAX) {
+    fprintf(stderr,
+            "objcache: %s: started through objcache %ld times in a row (%s): "
+            "the %s found in PATH leads back to objcache (a wrapper that "
+            "runs %s through PATH again?)\n",
+            name, depth, LAUNCH_DEPTH_ENV, name, name);
+    return false;
+  }
+  char next[24];
+  snprintf(next, sizeof next, "%ld", depth + 1);
+  setenv(LAUNCH_DEPTH_ENV, next, 1);
+  return true;
+}
+
+int tool_masquerade(char **argv) {
+  const char *slash = strrchr(argv[0], '/');
+  if (slash) {
+    char dir[PATH_MAX];
+    int n = snprintf(dir, sizeof dir, "%.*s", (int)(slash - argv[0]), argv[0]);
+    if (n <= 0 || (size_t)n >= sizeof dir || !realpath(dir, masquerade_dir))
+      snprintf(masquerade_dir, sizeof masquerade_dir, "%s", n == 0 ? "/" : "");
+    argv[0] = (char *)slash + 1; /* the real compiler is searched by name */
+  }
+  return tool_launch(argv);
+}
+
 int tool_launch(char **argv) {
   const char *name = argv[0];
   char path[PATH_MAX], real[PATH_MAX];
+  if (!enter_launch(name))
+    return 127;
   if (!find_compiler(name, path, sizeof path, real)) {
     fprintf(stderr, "objcache: %s: compiler not found%s\n", name,
-            strchr(name, '/') ? "" : " in PATH");
+            strchr(name, '/')   ? ""
+            : masquerade_dir[0] ? " in PATH (after objcache's own directory)"
+                                : " in PATH");
     return 127;
   }
   const char *self = tool_self_path();

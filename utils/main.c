@@ -23,6 +23,7 @@ static const char usage[] =
     "Options:\n"
     "  -s, --show-stats     show statistics for people\n"
     "      --print-stats    print statistics as name<TAB>value lines\n"
+    "      --format FORMAT  --print-stats as tab (the default) or json\n"
     "  -z, --zero-stats     zero the statistics\n"
     "  -C, --clear          remove every cached object\n"
     "  -c, --cleanup        evict down to the size limit, remove stale files\n"
@@ -35,7 +36,10 @@ static const char usage[] =
     "  -h, --help           print this help\n"
     "\n"
     "Settings come from OBJCACHE_* variables, then <cache dir>/objcache.conf;\n"
-    "the cache dir is $OBJCACHE_DIR, else ~/.cache/objcache.\n";
+    "the cache dir is $OBJCACHE_DIR, else ~/.cache/objcache.\n"
+    "Started as clang-22, clang++-22, clang or clang++ (a link in\n"
+    "<prefix>/lib/objcache/bin, put first on PATH), objcache is the launcher\n"
+    "for the compiler of that name further down PATH. See man objcache.\n";
 
 enum action_kind {
   ACT_SHOW_STATS,
@@ -52,11 +56,12 @@ enum action_kind {
 };
 
 /* Long-only options get codes past the range of short option letters. */
-enum { OPT_PRINT_STATS = 256, OPT_EXPLAIN, OPT_PRINT_PLUGIN };
+enum { OPT_PRINT_STATS = 256, OPT_EXPLAIN, OPT_PRINT_PLUGIN, OPT_FORMAT };
 
 static const struct option long_options[] = {
     {"show-stats", no_argument, NULL, 's'},
     {"print-stats", no_argument, NULL, OPT_PRINT_STATS},
+    {"format", required_argument, NULL, OPT_FORMAT},
     {"zero-stats", no_argument, NULL, 'z'},
     {"clear", no_argument, NULL, 'C'},
     {"cleanup", no_argument, NULL, 'c'},
@@ -96,12 +101,16 @@ static bool needs_config(enum action_kind kind) {
   return kind != ACT_PRINT_PLUGIN && kind != ACT_VERSION && kind != ACT_HELP;
 }
 
+/* --format applies to every --print-stats of the command line, wherever it
+ * stands (`--format=json --print-stats` and the reverse); the last wins. */
+static bool stats_json;
+
 static int run(const action *act, oc_config *cfg) {
   switch (act->kind) {
   case ACT_SHOW_STATS:
     return tool_show_stats(cfg);
   case ACT_PRINT_STATS:
-    return tool_print_stats(cfg);
+    return tool_print_stats(cfg, stats_json);
   case ACT_ZERO_STATS:
     return tool_zero_stats(cfg);
   case ACT_CLEAR:
@@ -130,6 +139,13 @@ static int run(const action *act, oc_config *cfg) {
 }
 
 int main(int argc, char **argv) {
+  /* Started through a link named like a compiler (clang-22 -> objcache):
+   * the launcher for that compiler, arguments and all. As with ccache, any
+   * name starting with "objcache" is the tool itself. */
+  const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+  base = base ? base + 1 : argc > 0 ? argv[0] : "objcache";
+  if (strncmp(base, "objcache", 8) != 0 && base[0])
+    return tool_masquerade(argv);
   if (argc < 2) {
     fputs(usage, stderr);
     return TOOL_USAGE;
@@ -178,6 +194,16 @@ int main(int argc, char **argv) {
     case OPT_PRINT_PLUGIN:
       act.kind = ACT_PRINT_PLUGIN;
       break;
+    case OPT_FORMAT:
+      if (strcmp(optarg, "json") != 0 && strcmp(optarg, "tab") != 0) {
+        fprintf(stderr,
+                "objcache: invalid format '%s' for --format: use tab or "
+                "json\n",
+                optarg);
+        return TOOL_USAGE;
+      }
+      stats_json = strcmp(optarg, "json") == 0;
+      continue; /* a setting, not an action */
     case 'V':
       act.kind = ACT_VERSION;
       break;

@@ -1,10 +1,12 @@
 /* plugin_path.c - where the plugin that belongs to this objcache lives.
  *
- * The tool and the plugin are built and installed side by side
- * (<prefix>/bin/objcache, <prefix>/lib/objcache.so, and the same shape in
- * the build tree), so the plugin is found from the tool's own resolved path
- * rather than from PATH or a configured location that could point at a
- * plugin of another version. */
+ * The tool and the plugin are built and installed side by side: installed,
+ * <prefix>/bin/objcache and <prefix>/lib/objcache/objcache.so; in the build
+ * tree, build/bin/objcache and build/lib/objcache.so. The plugin is found
+ * from the tool's own resolved path (/proc/self/exe, so a prefix moved
+ * elsewhere or unpacked into a scratch root still works, and a masquerade
+ * link resolves to the tool) rather than from PATH or a configured location
+ * that could point at a plugin of another version. */
 #include "tool.h"
 
 #include <errno.h>
@@ -24,6 +26,13 @@ const char *tool_self_path(void) {
   return self;
 }
 
+/* The places relative to <prefix> (the tool's directory's parent), the
+ * installed layout first. */
+static const char *const plugin_places[] = {
+    "lib/objcache/objcache.so", /* cmake --install, the Debian package */
+    "lib/objcache.so",          /* the build tree */
+};
+
 bool tool_plugin_path(char *out, size_t out_size, char *why, size_t why_size) {
   const char *self = tool_self_path();
   if (!self) {
@@ -35,20 +44,23 @@ bool tool_plugin_path(char *out, size_t out_size, char *why, size_t why_size) {
   const char *prefix_end = slash;
   while (prefix_end > self && *--prefix_end != '/')
     ;
-  int n = snprintf(out, out_size, "%.*s/lib/objcache.so",
-                   (int)(prefix_end - self), self);
-  if (n < 0 || (size_t)n >= out_size) {
-    snprintf(why, why_size, "path of %s too long", self);
-    return false;
+  int prefix_len = (int)(prefix_end - self);
+  for (size_t i = 0; i < sizeof plugin_places / sizeof plugin_places[0]; i++) {
+    int n =
+        snprintf(out, out_size, "%.*s/%s", prefix_len, self, plugin_places[i]);
+    if (n < 0 || (size_t)n >= out_size) {
+      snprintf(why, why_size, "path of %s too long", self);
+      return false;
+    }
+    struct stat st;
+    if (stat(out, &st) == 0 && S_ISREG(st.st_mode))
+      return true;
   }
-  struct stat st;
-  if (stat(out, &st) != 0 || !S_ISREG(st.st_mode)) {
-    snprintf(why, why_size,
-             "plugin not found at %s (it belongs beside %s, in ../lib)", out,
-             self);
-    return false;
-  }
-  return true;
+  snprintf(why, why_size,
+           "plugin not found at %.*s/lib/objcache.so (build tree) nor "
+           "%.*s/lib/objcache/objcache.so (installed), beside %s",
+           prefix_len, self, prefix_len, self, self);
+  return false;
 }
 
 int tool_print_plugin(void) {

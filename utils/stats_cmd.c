@@ -3,11 +3,13 @@
  * -s is for people: the few numbers that say whether the cache is earning
  * its keep, with the reasons behind anything uncacheable. --print-stats is
  * for scripts: every counter by its stable name, one per line, so that a
- * counter added to stats.h shows up here without a change. The remote's
- * address is shown without its password. */
+ * counter added to stats.h shows up here without a change; with
+ * --format=json the same as one JSON object. The remote's address is shown
+ * without its password. */
 #include "objcache/remote_url.h"
 #include "objcache/stats.h"
 #include "objcache/store.h"
+#include "objcache/version.h"
 #include "tool.h"
 
 #include <inttypes.h>
@@ -64,11 +66,37 @@ static int read_snapshot(const oc_config *cfg, snapshot *snap) {
   return TOOL_OK;
 }
 
-int tool_print_stats(const oc_config *cfg) {
+/* --print-stats --format=json: one object, the same names and order as
+ * the tab form (every counter from stats.h's table, then the sizes), after
+ * the version and the places. Every value of a counter is an integer. */
+static void print_json(const oc_config *cfg, const snapshot *snap) {
+  char remote[1024];
+  oc_remote_url_redact(cfg->remote, remote, sizeof remote);
+  printf("{\n  \"objcache_version\": ");
+  tool_json_string(stdout, OC_VERSION);
+  printf(",\n  \"cache_dir\": ");
+  tool_json_string(stdout, cfg->cache_dir);
+  printf(",\n  \"remote\": ");
+  tool_json_string(stdout, remote);
+  for (int i = 0; i < OC_STAT_COUNT; i++) {
+    printf(",\n  ");
+    tool_json_string(stdout, oc_stat_name((oc_stat)i));
+    printf(": %" PRIu64, snap->stats.value[i]);
+  }
+  printf(",\n  \"cache_size_bytes\": %" PRIu64, snap->bytes);
+  printf(",\n  \"max_size_bytes\": %" PRIu64, cfg->max_size);
+  printf(",\n  \"entries\": %" PRIu64 "\n}\n", snap->entries);
+}
+
+int tool_print_stats(const oc_config *cfg, bool json) {
   snapshot snap;
   int rc = read_snapshot(cfg, &snap);
   if (rc != TOOL_OK)
     return rc;
+  if (json) {
+    print_json(cfg, &snap);
+    return TOOL_OK;
+  }
   for (int i = 0; i < OC_STAT_COUNT; i++)
     printf("%s\t%" PRIu64 "\n", oc_stat_name((oc_stat)i), snap.stats.value[i]);
   printf("cache_size_bytes\t%" PRIu64 "\n", snap.bytes);

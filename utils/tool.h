@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum { TOOL_OK = 0, TOOL_FAILED = 1, TOOL_USAGE = 2 };
 
@@ -23,6 +24,10 @@ enum { TOOL_OK = 0, TOOL_FAILED = 1, TOOL_USAGE = 2 };
  * plugin inserted when the invocation compiles. Returns only on failure to
  * exec, with an exit code. */
 int tool_launch(char **argv);
+/* The same, started through a masquerade link (argv[0] is the link, e.g.
+ * /usr/lib/objcache/bin/clang-22): the real compiler is the one of that
+ * name further down PATH, past the link's directory. */
+int tool_masquerade(char **argv);
 
 /* compiler_id.c: whether the compiler at `path` (as found in PATH; `real`
  * is its resolved path, `name` what the user typed) is clang 22. Cheap by
@@ -67,8 +72,9 @@ bool tool_direct_key(const oc_config *cfg, const char *path, const char *real,
 int tool_direct(const oc_config *cfg, const char *path, const char *real,
                 const char *plugin, const char *flag, char **argv);
 
-/* plugin_path.c: <dir of this executable>/../lib/objcache.so into out.
- * false with a message in `why` when it cannot be found. */
+/* plugin_path.c: <dir of this executable>/../lib/objcache/objcache.so
+ * (installed) or ../lib/objcache.so (build tree) into out. false with a
+ * message in `why` when it cannot be found. */
 bool tool_plugin_path(char *out, size_t out_size, char *why, size_t why_size);
 
 /* plugin_probe.c: whether the compiler at path (resolved: real, run as
@@ -89,7 +95,9 @@ bool tool_clean_absolute(const char *path, char *out, size_t size);
 
 /* The management commands. Each takes a loaded config. */
 int tool_show_stats(const oc_config *cfg);
-int tool_print_stats(const oc_config *cfg);
+/* --print-stats: name<TAB>value lines, or with json one JSON object
+ * (docs/usage.md#statistics-as-json). */
+int tool_print_stats(const oc_config *cfg, bool json);
 int tool_zero_stats(const oc_config *cfg);
 int tool_show_config(const oc_config *cfg);
 int tool_set_max_size(const oc_config *cfg, const char *size);
@@ -97,6 +105,10 @@ int tool_clear(const oc_config *cfg);
 int tool_cleanup(const oc_config *cfg);
 int tool_explain(const oc_config *cfg, const char *object);
 int tool_print_plugin(void);
+
+/* json.c: text as a JSON string, quoted and escaped (invalid UTF-8 bytes
+ * as U+FFFD). */
+void tool_json_string(FILE *out, const char *text);
 
 /* format.c: "1.5 GiB" and "2 min 3.4 s" for people. */
 void tool_format_size(uint64_t bytes, char *out, size_t out_size);

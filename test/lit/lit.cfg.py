@@ -7,6 +7,7 @@
 #   %inputs     test/lit/Inputs
 #   %two_threads  the two-compilations-in-one-process driver (test/threads)
 #   %python     the Python running lit (for small file surgery in tests)
+#   %{obj_root} the build tree (install and package tests)
 # Each test gets a private, empty cache dir through OBJCACHE_DIR=%t.cache
 # set by the test itself; nothing from the user's environment leaks in.
 import os
@@ -47,6 +48,8 @@ config.environment["PATH"] = os.pathsep.join(
 config.environment["HOME"] = os.environ.get("HOME", "/tmp")
 # The tests' PATH, for tests that put something in front of it.
 config.substitutions.append(("%{path}", config.environment["PATH"]))
+# The build tree, for tests of `cmake --install` and the Debian package.
+config.substitutions.append(("%{obj_root}", config.objcache_obj_root))
 # For the helper scripts in Inputs/.
 config.environment["OC_CLANG"] = config.clang
 config.environment["OC_PLUGIN"] = plugin

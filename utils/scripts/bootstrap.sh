@@ -7,7 +7,7 @@ packages=(
   clang-22 llvm-22-dev libclang-22-dev llvm-22-tools libclang-rt-22-dev
   libzstd-dev libb2-dev libcmocka-dev libhiredis-dev
   ninja-build cmake pkg-config make gcc meson
-  ccache redis-server
+  ccache redis-server dpkg-dev
   spiped
 )
 # Extra packages a caller asks for (for example the benchmark's needs).
