@@ -604,6 +604,23 @@ static long trusted_group(void) {
   return gr ? (long)gr->gr_gid : -1;
 }
 
+/* A user private group (the convention behind umask 002 on many
+ * distributions): the user's primary group, named after the user, with no
+ * other members. Writable by it is writable by the user alone. */
+static bool private_group(gid_t gid) {
+  if (gid != getegid())
+    return false;
+  struct passwd *pw = getpwuid(geteuid());
+  if (!pw || !pw->pw_name)
+    return false;
+  char name[256];
+  snprintf(name, sizeof name, "%s", pw->pw_name);
+  struct group *gr = getgrgid(gid);
+  return gr && gr->gr_name && strcmp(gr->gr_name, name) == 0 &&
+         (!gr->gr_mem || !gr->gr_mem[0] ||
+          (strcmp(gr->gr_mem[0], name) == 0 && !gr->gr_mem[1]));
+}
+
 /* The safe.directory rule for one file or directory (config.h); false
  * with the reason in why. */
 static bool owner_trusted(const struct stat *st, const char *what,
@@ -621,7 +638,8 @@ static bool owner_trusted(const struct stat *st, const char *what,
     snprintf(why, why_size, "%s is writable by others", what);
     return false;
   }
-  if ((st->st_mode & S_IWGRP) && !group_ok && st->st_gid != 0) {
+  if ((st->st_mode & S_IWGRP) && !group_ok && st->st_gid != 0 &&
+      !private_group(st->st_gid)) {
     snprintf(why, why_size,
              "%s is writable by group %ld, which OBJCACHE_TRUSTED_GROUP "
              "does not name",

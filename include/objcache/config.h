@@ -17,7 +17,8 @@
  * are taken from objcache.conf only when both the file and the cache
  * directory are owned by the user, root or the group named by
  * OBJCACHE_TRUSTED_GROUP (a name or a number), and neither is writable by
- * others nor by a group other than that one. Otherwise they are ignored and
+ * others nor by a group other than that one, root's or the user's private
+ * group (named after the user, no other members). Otherwise they are ignored and
  * cfg->warning says so; the other settings still apply. */
 #ifndef OBJCACHE_CONFIG_H
 #define OBJCACHE_CONFIG_H
