@@ -58,6 +58,8 @@ static const struct {
     [OC_CONFIG_DEBUG] = {"debug", "OBJCACHE_DEBUG", T_BOOL},
     [OC_CONFIG_LOGFILE] = {"logfile", "OBJCACHE_LOGFILE", T_PATH},
     [OC_CONFIG_DIRECT] = {"direct", "OBJCACHE_DIRECT", T_BOOL},
+    [OC_CONFIG_FILE_STAT_MATCHES] = {"file_stat_matches",
+                                     "OBJCACHE_FILE_STAT_MATCHES", T_BOOL},
     [OC_CONFIG_REMOTE] = {"remote", "OBJCACHE_REMOTE", T_URL},
     [OC_CONFIG_READ_ONLY] = {"read_only", "OBJCACHE_READ_ONLY", T_BOOL},
     [OC_CONFIG_REMOTE_ONLY] = {"remote_only", "OBJCACHE_REMOTE_ONLY", T_BOOL},
@@ -301,6 +303,7 @@ static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
     case OC_CONFIG_DISABLE: cfg->disable = b; break;
     case OC_CONFIG_DEBUG: cfg->debug = b; break;
     case OC_CONFIG_DIRECT: cfg->direct = b; break;
+    case OC_CONFIG_FILE_STAT_MATCHES: cfg->file_stat_matches = b; break;
     case OC_CONFIG_READ_ONLY: cfg->read_only = b; break;
     case OC_CONFIG_REMOTE_ONLY: cfg->remote_only = b; break;
     case OC_CONFIG_REMOTE_READ_ONLY:
@@ -388,6 +391,7 @@ static void set_defaults(oc_config *cfg) {
   cfg->umask = -1;
   cfg->debug = false;
   cfg->direct = true;
+  cfg->file_stat_matches = true;
   cfg->read_only = false;
   cfg->remote_only = false;
   cfg->remote_connect_timeout_ms = DEFAULT_REMOTE_CONNECT_TIMEOUT_MS;
@@ -499,7 +503,7 @@ static void conf_path(const oc_config *cfg, char *out, size_t size) {
 
 static const char *known_keys_text(void) {
   return "known keys: disable, max_size, compression_level, umask, debug, "
-         "logfile, direct, remote, read_only, remote_only, "
+         "logfile, direct, file_stat_matches, remote, read_only, remote_only, "
          "remote_connect_timeout, remote_timeout, remote_expiry, "
          "remote_read_only, remote_secret, max_object_size";
 }
@@ -788,6 +792,9 @@ void oc_config_format_value(const oc_config *cfg, oc_config_key key,
   case OC_CONFIG_LOGFILE: snprintf(out, out_size, "%s", cfg->logfile); return;
   case OC_CONFIG_DIRECT:
     snprintf(out, out_size, "%s", cfg->direct ? "true" : "false");
+    return;
+  case OC_CONFIG_FILE_STAT_MATCHES:
+    snprintf(out, out_size, "%s", cfg->file_stat_matches ? "true" : "false");
     return;
   case OC_CONFIG_REMOTE:
     oc_remote_url_redact(cfg->remote, out, out_size);

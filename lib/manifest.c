@@ -7,6 +7,7 @@
  * whole file against its trailing checksum. It never allocates more than
  * the input could describe. */
 #include "objcache/manifest.h"
+#include "objcache/replay.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +42,20 @@ static oc_status check_candidate(const oc_manifest_candidate *c,
   if (c->file_count > OC_MANIFEST_MAX_FILES)
     return oc_fail(err, OC_INVALID, "manifest candidate has %zu files",
                    c->file_count);
-  if (c->stderr_size > OC_MANIFEST_MAX_OUTPUT ||
-      c->depfile_size > OC_MANIFEST_MAX_OUTPUT ||
-      (!c->has_depfile && c->depfile_size))
+  if (c->stderr_size > OC_MANIFEST_MAX_OUTPUT)
     return oc_fail(err, OC_INVALID, "manifest candidate output too large");
+  if (c->dep_count > OC_MANIFEST_MAX_FILES ||
+      (!c->has_depfile && (c->dep_count || c->dep_input_index)) ||
+      c->dep_input_index > c->dep_count)
+    return oc_fail(err, OC_INVALID, "bad manifest dependency list");
+  for (size_t i = 0; i < c->dep_count; i++) {
+    const oc_manifest_dep *d = &c->deps[i];
+    if (d->file >= c->file_count ||
+        c->files[d->file].kind != OC_MANIFEST_FILE_READ ||
+        !oc_depfile_name_ok(d->name) || strlen(d->name) >= 4096)
+      return oc_fail(err, OC_INVALID, "bad manifest dependency \"%s\"",
+                     d->name ? d->name : "(null)");
+  }
   for (size_t i = 0; i < c->file_count; i++) {
     const char *path = c->files[i].path;
     size_t len = path ? strlen(path) : 0;
@@ -107,7 +118,14 @@ oc_status oc_manifest_encode(const oc_manifest *manifest, oc_buffer *out,
     if (s == OC_OK)
       s = put_u8(out, c->has_depfile ? 1 : 0);
     if (s == OC_OK)
-      s = put_bytes(out, c->depfile_data, c->depfile_size);
+      s = put_u32(out, c->dep_input_index);
+    if (s == OC_OK)
+      s = put_u32(out, (uint32_t)c->dep_count);
+    for (size_t j = 0; j < c->dep_count && s == OC_OK; j++) {
+      s = put_u32(out, c->deps[j].file);
+      if (s == OC_OK)
+        s = put_bytes(out, c->deps[j].name, strlen(c->deps[j].name));
+    }
   }
   if (s == OC_OK) {
     oc_digest sum = oc_hash_bytes(out->data + start, out->size - start);
@@ -237,10 +255,34 @@ static const char *decode_candidate(reader *r, oc_manifest_candidate *c) {
   if (!get_u8(r, &has_dep) || has_dep > 1)
     return "bad dependency-file flag";
   c->has_depfile = has_dep;
-  if (!get_bytes(r, OC_MANIFEST_MAX_OUTPUT, &c->depfile_data, &c->depfile_size))
-    return "bad or truncated dependency file";
-  if (!has_dep && c->depfile_size)
-    return "dependency-file bytes without the flag";
+  uint32_t input_index, deps;
+  if (!get_u32(r, &input_index) || !get_u32(r, &deps))
+    return "truncated dependency list";
+  /* Each dependency takes at least 9 bytes (an empty name is refused). */
+  if (deps > OC_MANIFEST_MAX_FILES || (size_t)deps > r->left / 9)
+    return "dependency count larger than the manifest";
+  if (!has_dep && (deps || input_index))
+    return "dependencies without the flag";
+  if (input_index > deps)
+    return "main file index out of the dependency list";
+  c->dep_input_index = input_index;
+  c->deps = calloc(deps ? deps : 1, sizeof *c->deps);
+  if (!c->deps)
+    return "out of memory";
+  for (uint32_t i = 0; i < deps; i++) {
+    oc_manifest_dep *d = &c->deps[i];
+    c->dep_count = i + 1; /* so that a failure frees what was read */
+    uint8_t *name;
+    size_t len;
+    if (!get_u32(r, &d->file) || !get_bytes(r, 4095, &name, &len))
+      return "truncated dependency";
+    d->name = (char *)name;
+    if (d->file >= c->file_count ||
+        c->files[d->file].kind != OC_MANIFEST_FILE_READ)
+      return "dependency names no file the candidate read";
+    if (memchr(name, '\0', len) || !oc_depfile_name_ok(d->name))
+      return "dependency name holds a control byte";
+  }
   return NULL;
 }
 
@@ -264,8 +306,10 @@ oc_status oc_manifest_decode(const void *data, size_t size, oc_manifest *out,
   uint32_t version, count;
   get_u32(&r, &version);
   get_u32(&r, &count);
+  /* Another version is not damage: a miss, which the next compile's
+   * candidate replaces. */
   if (version != OC_MANIFEST_FORMAT_VERSION)
-    return oc_fail(err, OC_CORRUPT, "manifest format version %u", version);
+    return oc_fail(err, OC_NOT_FOUND, "manifest format version %u", version);
   if (count > OC_MANIFEST_MAX_CANDIDATES)
     return oc_fail(err, OC_CORRUPT, "manifest claims %u candidates", count);
   out->candidates = calloc(count ? count : 1, sizeof *out->candidates);
@@ -294,7 +338,9 @@ void oc_manifest_candidate_free(oc_manifest_candidate *c) {
     free(c->files[i].path);
   free(c->files);
   free(c->stderr_data);
-  free(c->depfile_data);
+  for (size_t i = 0; i < c->dep_count; i++)
+    free(c->deps[i].name);
+  free(c->deps);
   memset(c, 0, sizeof *c);
 }
 
@@ -323,15 +369,23 @@ static bool copy_candidate(oc_manifest_candidate *to,
   to->files =
       calloc(from->file_count ? from->file_count : 1, sizeof *to->files);
   to->stderr_data = copy_bytes(from->stderr_data, from->stderr_size);
-  to->depfile_data = copy_bytes(from->depfile_data, from->depfile_size);
+  to->deps = calloc(from->dep_count ? from->dep_count : 1, sizeof *to->deps);
   to->file_count = 0;
-  bool ok = to->files && to->stderr_data && to->depfile_data;
+  to->dep_count = 0;
+  bool ok = to->files && to->stderr_data && to->deps;
   for (size_t i = 0; ok && i < from->file_count; i++) {
     to->files[i] = from->files[i];
     to->files[i].path =
         (char *)copy_bytes(from->files[i].path, strlen(from->files[i].path));
     to->file_count = i + 1;
     ok = to->files[i].path != NULL;
+  }
+  for (size_t i = 0; ok && i < from->dep_count; i++) {
+    to->deps[i].file = from->deps[i].file;
+    to->deps[i].name =
+        (char *)copy_bytes(from->deps[i].name, strlen(from->deps[i].name));
+    to->dep_count = i + 1;
+    ok = to->deps[i].name != NULL;
   }
   if (!ok)
     oc_manifest_candidate_free(to);
@@ -341,8 +395,13 @@ static bool copy_candidate(oc_manifest_candidate *to,
 static bool same_result(const oc_manifest_candidate *a,
                         const oc_manifest_candidate *b) {
   if (!oc_digest_equal(&a->result_key, &b->result_key) ||
-      a->file_count != b->file_count)
+      a->file_count != b->file_count || a->dep_count != b->dep_count ||
+      a->dep_input_index != b->dep_input_index)
     return false;
+  for (size_t i = 0; i < a->dep_count; i++)
+    if (a->deps[i].file != b->deps[i].file ||
+        strcmp(a->deps[i].name, b->deps[i].name) != 0)
+      return false;
   for (size_t i = 0; i < a->file_count; i++) {
     const oc_manifest_file *x = &a->files[i], *y = &b->files[i];
     if (x->kind != y->kind || strcmp(x->path, y->path) != 0 ||

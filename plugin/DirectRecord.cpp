@@ -8,9 +8,16 @@
 // directories checked while setting up header search) are taken from the
 // SourceManager and the header search options instead.
 //
+// The outputs come from the options clang acts on (FrontendOptions,
+// DependencyOutputOptions, ...), never from the command line: the driver
+// may have added options from a config file or CCC_OVERRIDE_OPTIONS that
+// the launcher does not see. Any output the launcher cannot reproduce is a
+// "side" line, and the launcher then records nothing.
+//
 //===----------------------------------------------------------------------===//
 #include "DirectRecord.h"
 
+#include "clang/Basic/DiagnosticOptions.h"
 #include "clang/Basic/FileManager.h"
 #include "clang/Basic/FileSystemStatCache.h"
 #include "clang/Basic/SourceManager.h"
@@ -84,7 +91,73 @@ private:
   std::shared_ptr<LookupLog> Log;
 };
 
+// Outputs of this compile other than the object and the .d file, which a
+// direct hit could not write.
+std::vector<std::string> sideOutputs(clang::CompilerInstance &CI) {
+  std::vector<std::string> Side;
+  const clang::FrontendOptions &FE = CI.getFrontendOpts();
+  const clang::DependencyOutputOptions &Dep = CI.getDependencyOutputOpts();
+  if (FE.OutputFile.empty() || FE.OutputFile == "-")
+    Side.push_back("output to stdout");
+  if (!FE.TimeTracePath.empty())
+    Side.push_back("time trace");
+  if (!FE.StatsFile.empty())
+    Side.push_back("statistics file");
+  if (!CI.getDiagnosticOpts().DiagnosticSerializationFile.empty())
+    Side.push_back("serialized diagnostics");
+  if (!CI.getCodeGenOpts().AsSecureLogFile.empty())
+    Side.push_back("assembler secure log");
+  if (!Dep.HeaderIncludeOutputFile.empty())
+    Side.push_back("header include list");
+  if (!Dep.DOTOutputFile.empty())
+    Side.push_back("dependency graph");
+  if (!Dep.ModuleDependencyOutputDir.empty())
+    Side.push_back("module dependency directory");
+  if (Dep.ShowIncludesDest != clang::ShowIncludesDestination::None)
+    Side.push_back("/showIncludes");
+  if (!Dep.OutputFile.empty() &&
+      (Dep.OutputFormat != clang::DependencyOutputFormat::Make ||
+       Dep.AddMissingHeaderDeps || Dep.OutputFile == "-"))
+    Side.push_back("dependency file in another form");
+  if (CI.getLangOpts().Modules)
+    Side.push_back("modules");
+  return Side;
+}
+
+std::string absoluteClean(StringRef Path) {
+  SmallString<256> Abs(Path);
+  sys::fs::make_absolute(Abs);
+  sys::path::remove_dots(Abs, /*remove_dot_dot=*/true);
+  return std::string(Abs);
+}
+
 } // namespace
+
+DepFileList::DepFileList(const clang::DependencyOutputOptions &Opts)
+    : IncludeSystemHeaders(Opts.IncludeSystemHeaders),
+      AddMissingHeaderDeps(Opts.AddMissingHeaderDeps),
+      IncludeModuleFiles(Opts.IncludeModuleFiles) {
+  // As DependencyFileGenerator's constructor: extra dependencies (default
+  // sanitizer ignore lists, profile lists) come first.
+  for (const auto &Extra : Opts.ExtraDeps)
+    if (addDependency(Extra.first))
+      ++InputFileIndex;
+}
+
+bool DepFileList::sawDependency(StringRef Filename, bool, bool IsSystem,
+                                bool IsModuleFile, bool IsMissing) {
+  if (IsMissing) {
+    if (AddMissingHeaderDeps)
+      return true;
+    SeenMissingHeader = true;
+    return false;
+  }
+  if (IsModuleFile && !IncludeModuleFiles)
+    return false;
+  if (Filename == "<built-in>")
+    return false;
+  return IncludeSystemHeaders || !IsSystem;
+}
 
 std::unique_ptr<DirectRecorder>
 DirectRecorder::start(clang::CompilerInstance &CI) {
@@ -96,9 +169,19 @@ DirectRecorder::start(clang::CompilerInstance &CI) {
   Recorder->Log = std::make_shared<LookupLog>();
   CI.getFileManager().setStatCache(
       std::make_unique<RecordingStatCache>(Recorder->Log));
-  if (CI.hasPreprocessor())
+  if (CI.hasPreprocessor()) {
     CI.getPreprocessor().addPPCallbacks(
         std::make_unique<ClockMacroWatcher>(Recorder->Log));
+    // clang's own generator was attached when the preprocessor was made;
+    // this one sees the same callbacks from here on, before the main file
+    // is entered. The CompilerInstance keeps it alive as long as itself.
+    const clang::DependencyOutputOptions &Dep = CI.getDependencyOutputOpts();
+    if (!Dep.OutputFile.empty()) {
+      Recorder->Deps = std::make_shared<DepFileList>(Dep);
+      Recorder->Deps->attachToPreprocessor(CI.getPreprocessor());
+      CI.addDependencyCollector(Recorder->Deps);
+    }
+  }
   // Include directories that did not exist were dropped while header search
   // was set up, before this hook: creating one later must be a miss.
   const clang::HeaderSearchOptions &HS = CI.getHeaderSearchOpts();
@@ -126,15 +209,43 @@ bool DirectRecorder::write(clang::CompilerInstance &CI,
   for (const std::string &File : OptionFiles)
     Read.insert(absolute(File));
 
-  // A path with a newline cannot be written in this format: record nothing
+  const clang::DependencyOutputOptions &Dep = CI.getDependencyOutputOpts();
+  std::vector<std::string> Lines;
+  Lines.push_back("output " + absoluteClean(CI.getFrontendOpts().OutputFile));
+  if (!Dep.OutputFile.empty() && Deps) {
+    Lines.push_back("depfile " + absoluteClean(Dep.OutputFile));
+    for (const std::string &Target : Dep.Targets)
+      Lines.push_back("target " + Target);
+    Lines.push_back("depmain " + std::to_string(Deps->InputFileIndex));
+    for (const std::string &Name : Deps->getDependencies())
+      Lines.push_back("dep " + Name);
+    if (Deps->SeenMissingHeader)
+      Lines.push_back("side missing header");
+  } else if (!Dep.OutputFile.empty()) {
+    Lines.push_back("side dependency file");
+  }
+  for (const std::string &What : sideOutputs(CI))
+    Lines.push_back("side " + What);
+
+  // A name with a newline cannot be written in this format: record nothing
   // (the next compile is simply another miss).
+  auto HasNewline = [](const std::string &S) {
+    return S.find('\n') != std::string::npos;
+  };
   for (const auto *Set : {&Read, &Log->Missing})
     for (const std::string &File : *Set)
-      if (File.find('\n') != std::string::npos) {
+      if (HasNewline(File)) {
         Error = "a file name holds a newline";
         return false;
       }
-  std::string Text = "objcache-direct-record 1\nkey " + KeyHex + "\n";
+  for (const std::string &Line : Lines)
+    if (HasNewline(Line)) {
+      Error = "a file name holds a newline";
+      return false;
+    }
+  std::string Text = "objcache-direct-record 2\nkey " + KeyHex + "\n";
+  for (const std::string &Line : Lines)
+    Text += Line + "\n";
   for (const std::string &File : Read)
     Text += "read " + File + "\n";
   for (const std::string &File : Log->Missing)

@@ -4,14 +4,22 @@
 // OBJCACHE_DIRECT_RECORD=<path>. The plugin then watches every file-system
 // lookup of the front end (through a FileSystemStatCache installed in the
 // FileManager) and, at the end of a compile whose object is in the store,
-// writes to <path> the IR-level key, every file the front end read or found
-// and every path it looked up and did not find. The launcher turns that into
-// a manifest candidate (hashing, timestamps, stderr, dependency file); all
+// writes to <path> the IR-level key, the files the compile really writes,
+// every file the front end read or found and every path it looked up and
+// did not find. The launcher records a candidate only when those outputs are
+// the ones it computed from the command line itself, and turns the rest into
+// a manifest candidate (hashing, timestamps, stderr, dependency list); all
 // storage stays in lib/.
 //
 // Record format, one item per line:
-//   objcache-direct-record 1
+//   objcache-direct-record 2
 //   key <64 hex digits>
+//   output <absolute path>      (FrontendOptions::OutputFile)
+//   depfile <absolute path>     (DependencyOutputOptions::OutputFile, if any)
+//   target <target>             (each .d target, quoted as cc1 got it)
+//   depmain <n>                 (the main file's index among the deps)
+//   dep <name>                  (each name clang puts in the .d, in order)
+//   side <what>                 (another file the compile writes)
 //   read <absolute path>        (any number)
 //   absent <absolute path>      (any number)
 //   end
@@ -19,6 +27,8 @@
 //===----------------------------------------------------------------------===//
 #ifndef OBJCACHE_PLUGIN_DIRECTRECORD_H
 #define OBJCACHE_PLUGIN_DIRECTRECORD_H
+
+#include "clang/Frontend/Utils.h"
 
 #include <memory>
 #include <set>
@@ -30,6 +40,25 @@ class CompilerInstance;
 } // namespace clang
 
 namespace objcache {
+
+// The names clang's dependency file generator puts into the .d file: the
+// same DependencyCollector callbacks and the same filter
+// (DependencyFileGenerator::sawDependency), so the list is the one clang
+// writes, in its order. The launcher still compares the .d it generates
+// from this list with clang's file before recording.
+class DepFileList : public clang::DependencyCollector {
+public:
+  explicit DepFileList(const clang::DependencyOutputOptions &Opts);
+  bool needSystemDependencies() override { return IncludeSystemHeaders; }
+  bool sawDependency(llvm::StringRef Filename, bool FromModule, bool IsSystem,
+                     bool IsModuleFile, bool IsMissing) override;
+
+  unsigned InputFileIndex = 0; // the main file's place (after extra deps)
+  bool SeenMissingHeader = false;
+
+private:
+  bool IncludeSystemHeaders, AddMissingHeaderDeps, IncludeModuleFiles;
+};
 
 // Paths seen by the stat cache; shared with the FileManager that owns the
 // cache, which may outlive the compile state.
@@ -59,6 +88,7 @@ public:
 private:
   std::string Path;
   std::shared_ptr<LookupLog> Log;
+  std::shared_ptr<DepFileList> Deps; // when clang writes a .d file
 };
 
 } // namespace objcache

@@ -402,9 +402,9 @@ void addTarget(oc_key_builder *Key, const CompileState &State,
     add(Key, F, "MCOptions.CommandlineArgs", O.MCOptions.CommandlineArgs);
   // MCOptions.IASSearchPaths (every -I, -iquote and system include
   // directory) is left out: the integrated assembler reads it only for
-  // .include and .incbin in inline assembly, and modules that use those are
-  // not cached at all (inlineAsmReadsFiles), since the files they read are
-  // not in the IR.
+  // .include and .incbin in inline assembly, and modules whose inline
+  // assembly could run those are not cached at all (InlineAsmRule.h), since
+  // the files they read are not in the IR.
   for (const std::string &Option : O.MCOptions.InstPrinterOptions)
     add(Key, F, "MCOptions.InstPrinterOptions", Option);
   if (O.BBSectionsFuncListBuf)
@@ -568,25 +568,6 @@ private:
 };
 
 } // namespace
-
-bool inlineAsmReadsFiles(const Module &M) {
-  auto ReadsFiles = [](StringRef Asm) {
-    // Directive names are case-insensitive in LLVM's assembler.
-    std::string Lower = Asm.lower();
-    return StringRef(Lower).contains(".include") ||
-           StringRef(Lower).contains(".incbin");
-  };
-  if (ReadsFiles(M.getModuleInlineAsm()))
-    return true;
-  for (const Function &F : M)
-    for (const BasicBlock &BB : F)
-      for (const Instruction &I : BB)
-        if (const auto *Call = dyn_cast<CallBase>(&I))
-          if (const auto *Asm = dyn_cast<InlineAsm>(Call->getCalledOperand()))
-            if (ReadsFiles(Asm->getAsmString()))
-              return true;
-  return false;
-}
 
 bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
                    const PipelineInfo &Pipeline,

@@ -31,11 +31,6 @@ struct PipelineInfo {
   llvm::OptimizationLevel Level;
 };
 
-// True when inline assembly in M uses .include or .incbin: the files those
-// read are not in the IR nor named by any option, so such a module cannot
-// be cached safely.
-bool inlineAsmReadsFiles(const llvm::Module &M);
-
 // Adds all factors for one compilation. On failure (a file named by an
 // option cannot be read, the option dump failed) returns false and says why.
 // NamedFiles receives the files option values name (factor "file"), which

@@ -16,6 +16,7 @@
 #include "CodeGen.h"
 #include "CompileState.h"
 #include "DirectRecord.h"
+#include "InlineAsmRule.h"
 #include "KeyFactors.h"
 
 extern "C" {
@@ -226,9 +227,11 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
     State.reportError("cannot read clang's target machine");
     return;
   }
-  if (inlineAsmReadsFiles(M)) {
-    State.markUncacheable(OC_STAT_UNCACHEABLE_OTHER,
-                          "inline assembly reads files (.include/.incbin)");
+  if (std::string Directive; !inlineAsmIsCacheable(M, Directive)) {
+    State.markUncacheable(OC_STAT_UNCACHEABLE_INLINE_ASM,
+                          "inline assembly uses " + Directive +
+                              " (only directives known not to read files "
+                              "are cached)");
     return;
   }
   oc_key_builder *Key = oc_key_builder_new(State.Config.debug);

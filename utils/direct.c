@@ -6,20 +6,33 @@
  *   direct key ──► manifest ──► candidate whose files all match?
  *                                  │yes                      │no
  *                 object from the store by its IR key   run clang + plugin,
- *                 written atomically, with the .d file  stderr teed and kept;
- *                 and the stderr bytes of that compile  on success add a
- *                                                       candidate
+ *                 written as clang writes it, the .d    stderr teed and kept;
+ *                 file generated from the candidate's   on success add a
+ *                 dependency list, and the stderr of    candidate, if the
+ *                 that compile (text and colours only)  plugin's outputs are
+ *                                                       the ones computed here
  *
  * A hit writes exactly what the compile wrote: the object (or assembly),
  * the -MD/-MMD dependency file, and the front end's diagnostics on stderr.
- * A file changed after the compile started (mtime or ctime not older than
- * its start) makes the candidate unrecordable, so a racing edit is never
- * cached. Faults print one warning line, count in `errors`, and the
+ * Like clang, it writes a regular file through a temp file and rename(2),
+ * and into an existing device or FIFO in place (`-o /dev/null` stays a
+ * device). A candidate is recorded only when the outputs the plugin saw
+ * clang use (its object, .d file and .d targets) are those this file
+ * computed from the command line, the compile wrote no other file, the .d
+ * file generated from the plugin's list is byte for byte clang's, and its
+ * stderr holds nothing but text and colour codes; otherwise direct mode
+ * steps aside for that command (counted in `direct_uncacheable`). A file
+ * changed after the compile started (mtime or ctime not older than its
+ * start) makes the candidate unrecordable, so a racing edit is never
+ * cached. Looking a candidate up reads each file at most to its recorded
+ * size plus one byte (a file that grew, or that is not a regular file, has
+ * changed). Faults print one warning line, count in `errors`, and the
  * compile goes on the plain way. */
 #include "fsutil.h"
 #include "objcache/history.h"
 #include "objcache/log.h"
 #include "objcache/manifest.h"
+#include "objcache/replay.h"
 #include "objcache/stats.h"
 #include "objcache/store.h"
 #include "tool.h"
@@ -51,6 +64,7 @@ typedef struct {
   oc_key_builder *key;
   oc_digest direct_key;
   direct_args args;
+  char cwd[PATH_MAX]; /* as clang sees it ($PWD when it is the same dir) */
   uint64_t started_ms;
   bool store_warned; /* the store's fault has been shown */
 } direct_ctx;
@@ -86,8 +100,8 @@ static void log_line(direct_ctx *ctx, const char *result, const char *why) {
     return;
   char hex[OC_DIGEST_HEX_SIZE];
   oc_digest_to_hex(&ctx->direct_key, hex);
-  (void)oc_log_compile(ctx->cfg, ctx->args.input, hex, result, why,
-                       now_ms() - ctx->started_ms, NULL);
+  (void)oc_log_compile(ctx->cfg, ctx->args.input ? ctx->args.input : "-", hex,
+                       result, why, now_ms() - ctx->started_ms, NULL);
 }
 
 /* Keeps the direct key's factors and the candidate's files for --explain,
@@ -115,16 +129,147 @@ static void record_history(direct_ctx *ctx,
             err.message);
 }
 
+/* ---- paths --------------------------------------------------------------- */
+
+/* cwd + path with "", "." and ".." removed textually: how the plugin names
+ * files (LLVM's make_absolute and remove_dots). */
+static bool clean_path(const char *cwd, const char *path, char *out,
+                       size_t size) {
+  char joined[2 * PATH_MAX + 2];
+  int n =
+      snprintf(joined, sizeof joined, "%s/%s", path[0] == '/' ? "" : cwd, path);
+  if (n < 0 || (size_t)n >= sizeof joined)
+    return false;
+  size_t len = 0;
+  char *save = NULL;
+  for (char *part = strtok_r(joined, "/", &save); part;
+       part = strtok_r(NULL, "/", &save)) {
+    if (strcmp(part, ".") == 0)
+      continue;
+    if (strcmp(part, "..") == 0) {
+      while (len > 0 && out[--len] != '/')
+        ;
+      continue;
+    }
+    size_t k = strlen(part);
+    if (len + 1 + k + 1 > size)
+      return false;
+    out[len++] = '/';
+    memcpy(out + len, part, k);
+    len += k;
+  }
+  if (len == 0)
+    out[len++] = '/';
+  out[len] = '\0';
+  return true;
+}
+
+/* The working directory as clang sees it: LLVM's current_path() prefers
+ * $PWD when it names the same directory, else getcwd(). */
+static bool logical_cwd(char *out, size_t size) {
+  const char *pwd = getenv("PWD");
+  struct stat a, b;
+  if (pwd && pwd[0] == '/' && stat(pwd, &a) == 0 && stat(".", &b) == 0 &&
+      a.st_dev == b.st_dev && a.st_ino == b.st_ino && strlen(pwd) < size) {
+    snprintf(out, size, "%s", pwd);
+    return true;
+  }
+  return getcwd(out, size) != NULL;
+}
+
+/* Whether the .d name `name` (relative to cwd or absolute) is the file
+ * `path` of the candidate, textually. */
+static bool dep_names_file(const char *cwd, const char *name,
+                           const char *path) {
+  char a[PATH_MAX], b[PATH_MAX];
+  return clean_path(cwd, name, a, sizeof a) &&
+         clean_path(cwd, path, b, sizeof b) && strcmp(a, b) == 0;
+}
+
+/* The .d file for candidate c under this command's targets and -MP,
+ * generated from the candidate's dependency list (replay.h). false when
+ * the list does not check out: a name must name the candidate file it
+ * points at. */
+static bool generate_depfile(const direct_ctx *ctx,
+                             const oc_manifest_candidate *c, oc_buffer *out) {
+  const char *targets[TOOL_MAX_TARGETS];
+  for (size_t i = 0; i < ctx->args.target_count; i++)
+    targets[i] = tool_direct_target(&ctx->args, i);
+  const char **names =
+      malloc((c->dep_count ? c->dep_count : 1) * sizeof *names);
+  if (!names)
+    return false;
+  bool ok = true;
+  for (size_t i = 0; i < c->dep_count && ok; i++) {
+    const oc_manifest_dep *d = &c->deps[i];
+    ok = d->file < c->file_count &&
+         c->files[d->file].kind == OC_MANIFEST_FILE_READ &&
+         dep_names_file(ctx->cwd, d->name, c->files[d->file].path);
+    names[i] = d->name;
+  }
+  ok = ok && oc_depfile_generate(targets, ctx->args.target_count, names,
+                                 c->dep_count, c->dep_input_index,
+                                 ctx->args.dep_phony, out) == OC_OK;
+  free(names);
+  return ok;
+}
+
 /* ---- the lookup ---------------------------------------------------------- */
 
 static int64_t ns_of(const struct timespec *ts) {
   return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
 }
 
+/* Hashes the regular file at path, reading at most `limit` bytes plus one:
+ * a file that is longer (it grew, or a pseudo-file such as
+ * /proc/self/pagemap whose stat size is 0 and whose reads never end) is
+ * OC_CORRUPT ("changed"), as is one that is not a regular file once open.
+ * *size_out gets the bytes read. */
+static oc_status hash_bounded(const char *path, uint64_t limit, oc_digest *out,
+                              uint64_t *size_out) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
+    return OC_IO_ERROR;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return OC_CORRUPT;
+  }
+  oc_hasher hasher;
+  oc_hasher_init(&hasher);
+  uint64_t total = 0;
+  static uint8_t chunk[65536];
+  oc_status status = OC_OK;
+  for (;;) {
+    uint64_t left = limit + 1 - total; /* >= 1 */
+    size_t want = left < sizeof chunk ? (size_t)left : sizeof chunk;
+    ssize_t n = read(fd, chunk, want);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      status = OC_IO_ERROR;
+      break;
+    }
+    if (n == 0)
+      break;
+    total += (uint64_t)n;
+    if (total > limit) {
+      status = OC_CORRUPT;
+      break;
+    }
+    oc_hasher_update(&hasher, chunk, (size_t)n);
+  }
+  close(fd);
+  *out = oc_hasher_final(&hasher);
+  *size_out = total;
+  return status;
+}
+
 /* Whether every file of the candidate is as recorded: same size and times
- * (no read at all), or else the same contents. *why names the first file
- * that differs. */
-static bool candidate_matches(const oc_manifest_candidate *c, char *why,
+ * (no read at all, unless file_stat_matches is off), or else the same
+ * contents. *why names the first file that differs. */
+static bool candidate_matches(const oc_config *cfg,
+                              const oc_manifest_candidate *c, char *why,
                               size_t why_size) {
   for (size_t i = 0; i < c->file_count; i++) {
     const oc_manifest_file *f = &c->files[i];
@@ -140,12 +285,13 @@ static bool candidate_matches(const oc_manifest_candidate *c, char *why,
       snprintf(why, why_size, "%s is gone", f->path);
       return false;
     }
-    if ((uint64_t)st.st_size == f->size && ns_of(&st.st_mtim) == f->mtime_ns &&
-        ns_of(&st.st_ctim) == f->ctime_ns)
+    if (cfg->file_stat_matches && (uint64_t)st.st_size == f->size &&
+        ns_of(&st.st_mtim) == f->mtime_ns && ns_of(&st.st_ctim) == f->ctime_ns)
       continue;
     oc_digest now;
+    uint64_t got;
     if ((uint64_t)st.st_size != f->size ||
-        oc_hash_file(f->path, &now, NULL) != OC_OK ||
+        hash_bounded(f->path, f->size, &now, &got) != OC_OK || got != f->size ||
         !oc_digest_equal(&now, &f->hash)) {
       snprintf(why, why_size, "%s changed", f->path);
       return false;
@@ -154,10 +300,22 @@ static bool candidate_matches(const oc_manifest_candidate *c, char *why,
   return true;
 }
 
-/* Writes data to path through a temp file beside it and rename(2), as
- * clang does, so a reader never sees half an object. */
-static bool write_atomically(const char *path, const void *data, size_t len,
-                             char *why, size_t why_size) {
+/* Writes data to path as clang writes its outputs: a regular file (or a
+ * new one) through a temp file beside it and rename(2), so a reader never
+ * sees half an object; an existing file that is not regular (a device such
+ * as /dev/null, a FIFO) in place, so it stays what it is. */
+static bool write_output(const char *path, const void *data, size_t len,
+                         char *why, size_t why_size) {
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+    int e = fd < 0 ? errno : oc_fs_write_all(fd, data, len);
+    if (fd >= 0 && close(fd) != 0 && e == 0)
+      e = errno;
+    if (e != 0)
+      snprintf(why, why_size, "cannot write %s: %s", path, strerror(e));
+    return e == 0;
+  }
   char tmp[PATH_MAX + 64];
   oc_fs_temp_name(tmp, sizeof tmp, path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -175,14 +333,23 @@ static bool write_atomically(const char *path, const void *data, size_t len,
   return true;
 }
 
-/* Serves candidate c. 1: served; 0: its object is no longer in the store;
- * -1: a fault (reported), compile instead. */
+/* Serves candidate c. 1: served; 0: it cannot be served (its object is no
+ * longer in the store, or its dependency list does not check out); -1: a
+ * fault (reported), compile instead. */
 static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
+  oc_buffer dep = {0};
+  if (c->has_depfile != ctx->args.has_depfile ||
+      (c->has_depfile && !generate_depfile(ctx, c, &dep))) {
+    oc_buffer_free(&dep);
+    return 0;
+  }
   oc_buffer object = {0};
   oc_entry_meta meta = {0};
   oc_error err = {0};
   oc_status status =
       oc_store_get(ctx->store, &c->result_key, &object, &meta, &err);
+  if (status != OC_OK)
+    oc_buffer_free(&dep);
   if (status == OC_NOT_FOUND)
     return 0;
   if (status != OC_OK) {
@@ -191,20 +358,26 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
     return status == OC_CORRUPT ? 0 : -1;
   }
   char why[2 * PATH_MAX];
-  bool ok = write_atomically(ctx->args.output, object.data, object.size, why,
-                             sizeof why);
+  bool ok =
+      write_output(ctx->args.output, object.data, object.size, why, sizeof why);
   oc_buffer_free(&object);
   if (ok && ctx->args.has_depfile)
-    ok = write_atomically(ctx->args.depfile, c->depfile_data, c->depfile_size,
-                          why, sizeof why);
+    ok = write_output(ctx->args.depfile, dep.data, dep.size, why, sizeof why);
+  oc_buffer_free(&dep);
   if (!ok) {
     char message[sizeof why + 64];
     snprintf(message, sizeof message, "%s; compiling instead", why);
     warn(ctx->cfg, message);
     return -1;
   }
-  if (c->stderr_size)
-    (void)oc_fs_write_all(STDERR_FILENO, c->stderr_data, c->stderr_size);
+  if (c->stderr_size) {
+    /* Recorded only when clean; filtered anyway, as a manifest may come
+     * from anyone who can write the cache or the remote. */
+    oc_buffer text = {0};
+    if (oc_stderr_sanitize(c->stderr_data, c->stderr_size, &text) == OC_OK)
+      (void)oc_fs_write_all(STDERR_FILENO, text.data, text.size);
+    oc_buffer_free(&text);
+  }
   oc_store_touch_manifest(ctx->store, &ctx->direct_key);
   oc_stats delta = {0};
   delta.value[OC_STAT_DIRECT_HITS] = 1;
@@ -229,32 +402,51 @@ static bool too_new(const struct timespec *t, const struct timespec *start,
   return ns_of(t) >= start_ns;
 }
 
-/* Reads the record the plugin wrote (see plugin/DirectRecord.h) and
- * builds the candidate's key and files from it. NULL when fine, else why
- * it cannot be recorded. */
-static const char *read_record(const char *path, oc_manifest_candidate *c,
-                               const struct timespec *start, char *detail,
-                               size_t detail_size) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return "no record (not cacheable, or clock macros such as __TIME__)";
-  oc_buffer text = {0};
-  oc_status status = oc_fs_read_fd(fd, path, 64 << 20, &text, NULL);
-  close(fd);
-  if (status != OC_OK || oc_buffer_append(&text, "", 1) != OC_OK) {
-    oc_buffer_free(&text);
-    return "unreadable record";
+/* What the record says the compile wrote, pointing into the record's
+ * text. */
+typedef struct {
+  const char *output, *depfile, *side;
+  const char *targets[TOOL_MAX_TARGETS];
+  size_t target_count;
+  bool too_many_targets;
+  const char **deps;
+  size_t dep_count, dep_cap;
+  uint32_t depmain;
+} record_outputs;
+
+/* Appends one file of the record to the candidate. */
+static const char *add_file(oc_manifest_candidate *c, size_t *cap,
+                            const char *path, oc_manifest_file_kind kind) {
+  if (c->file_count == *cap) {
+    *cap = *cap ? 2 * *cap : 64;
+    oc_manifest_file *grown = realloc(c->files, *cap * sizeof *grown);
+    if (!grown)
+      return "out of memory";
+    c->files = grown;
   }
-  const char *why = NULL;
+  oc_manifest_file *f = &c->files[c->file_count++];
+  memset(f, 0, sizeof *f);
+  f->path = strdup(path);
+  f->kind = kind;
+  return f->path ? NULL : "out of memory";
+}
+
+/* Parses the record the plugin wrote (see plugin/DirectRecord.h) in text
+ * (NUL-terminated; the lines are cut in place): the candidate's key and
+ * files, and what the compile wrote. NULL when fine, else why it cannot be
+ * recorded. */
+static const char *parse_record(char *text, oc_manifest_candidate *c,
+                                record_outputs *out) {
   size_t lines = 0, cap = 0;
   bool ended = false, keyed = false;
   char *save = NULL;
-  for (char *line = strtok_r((char *)text.data, "\n", &save); line && !why;
+  for (char *line = strtok_r(text, "\n", &save); line;
        line = strtok_r(NULL, "\n", &save), lines++) {
+    const char *why = NULL;
     if (ended) {
       why = "record continues after its end";
     } else if (lines == 0) {
-      if (strcmp(line, "objcache-direct-record 1") != 0)
+      if (strcmp(line, "objcache-direct-record 2") != 0)
         why = "bad record header";
     } else if (strncmp(line, "key ", 4) == 0) {
       keyed = oc_digest_from_hex(line + 4, &c->result_key);
@@ -262,35 +454,50 @@ static const char *read_record(const char *path, oc_manifest_candidate *c,
         why = "bad key in record";
     } else if (strcmp(line, "end") == 0) {
       ended = true;
+    } else if (strncmp(line, "output ", 7) == 0) {
+      out->output = line + 7;
+    } else if (strncmp(line, "depfile ", 8) == 0) {
+      out->depfile = line + 8;
+    } else if (strncmp(line, "target ", 7) == 0) {
+      if (out->target_count == TOOL_MAX_TARGETS)
+        out->too_many_targets = true;
+      else
+        out->targets[out->target_count++] = line + 7;
+    } else if (strncmp(line, "depmain ", 8) == 0) {
+      out->depmain = (uint32_t)strtoul(line + 8, NULL, 10);
+    } else if (strncmp(line, "dep ", 4) == 0) {
+      if (out->dep_count == out->dep_cap) {
+        out->dep_cap = out->dep_cap ? 2 * out->dep_cap : 64;
+        const char **grown =
+            realloc(out->deps, out->dep_cap * sizeof *out->deps);
+        if (!grown)
+          return "out of memory";
+        out->deps = grown;
+      }
+      out->deps[out->dep_count++] = line + 4;
+    } else if (strncmp(line, "side ", 5) == 0) {
+      if (!out->side)
+        out->side = line + 5;
+    } else if (strncmp(line, "read /", 6) == 0) {
+      why = add_file(c, &cap, line + 5, OC_MANIFEST_FILE_READ);
+    } else if (strncmp(line, "absent /", 8) == 0) {
+      why = add_file(c, &cap, line + 7, OC_MANIFEST_FILE_ABSENT);
     } else {
-      bool absent = strncmp(line, "absent /", 8) == 0;
-      if (!absent && strncmp(line, "read /", 6) != 0) {
-        why = "bad line in record";
-        break;
-      }
-      if (c->file_count == cap) {
-        cap = cap ? 2 * cap : 64;
-        oc_manifest_file *grown = realloc(c->files, cap * sizeof *grown);
-        if (!grown) {
-          why = "out of memory";
-          break;
-        }
-        c->files = grown;
-      }
-      oc_manifest_file *f = &c->files[c->file_count++];
-      memset(f, 0, sizeof *f);
-      f->path = strdup(line + (absent ? 7 : 5));
-      f->kind = absent ? OC_MANIFEST_FILE_ABSENT : OC_MANIFEST_FILE_READ;
-      if (!f->path)
-        why = "out of memory";
+      why = "bad line in record";
     }
+    if (why)
+      return why;
   }
-  oc_buffer_free(&text);
-  if (!why && (!ended || !keyed))
-    why = "truncated record";
-  if (why)
-    return why;
+  if (!ended || !keyed || !out->output)
+    return "truncated record";
+  return NULL;
+}
 
+/* Hashes and stats the candidate's files. NULL when fine, else why it
+ * cannot be recorded (a file changed during the compile, ...). */
+static const char *check_files(oc_manifest_candidate *c,
+                               const struct timespec *start, char *detail,
+                               size_t detail_size) {
   int64_t start_ns = ns_of(start);
   for (size_t i = 0; i < c->file_count; i++) {
     oc_manifest_file *f = &c->files[i];
@@ -309,7 +516,13 @@ static const char *read_record(const char *path, oc_manifest_candidate *c,
                f->path);
       return detail;
     }
-    if (oc_hash_file(f->path, &f->hash, NULL) != OC_OK)
+    uint64_t got;
+    oc_status status =
+        hash_bounded(f->path, (uint64_t)before.st_size, &f->hash, &got);
+    if (status == OC_CORRUPT ||
+        (status == OC_OK && got != (uint64_t)before.st_size))
+      return "a file read does not end at its size (a pseudo-file?)";
+    if (status != OC_OK)
       return "a file the compile read is unreadable";
     if (stat(f->path, &after) != 0 || after.st_size != before.st_size ||
         ns_of(&after.st_mtim) != ns_of(&before.st_mtim) ||
@@ -322,45 +535,176 @@ static const char *read_record(const char *path, oc_manifest_candidate *c,
   return NULL;
 }
 
+/* Sorting the candidate's files by their cleaned path, to find the file
+ * each .d name stands for. */
+typedef struct {
+  char *path;
+  uint32_t index;
+} named_file;
+
+static int by_path(const void *a, const void *b) {
+  return strcmp(((const named_file *)a)->path, ((const named_file *)b)->path);
+}
+
+/* Whether what the plugin saw clang write is what this file computed
+ * from the command line, and the dependency list maps onto the
+ * candidate's files; fills c's dependency list. NULL when fine, else why
+ * direct mode must step aside for this command. */
+static const char *check_outputs(const direct_ctx *ctx,
+                                 const record_outputs *rec,
+                                 oc_manifest_candidate *c, char *detail,
+                                 size_t detail_size) {
+  const direct_args *args = &ctx->args;
+  char mine[PATH_MAX];
+  if (rec->side) {
+    snprintf(detail, detail_size, "the compile also writes: %s", rec->side);
+    return detail;
+  }
+  if (!clean_path(ctx->cwd, args->output, mine, sizeof mine) ||
+      strcmp(mine, rec->output) != 0) {
+    snprintf(detail, detail_size, "clang wrote the object to %s", rec->output);
+    return detail;
+  }
+  if (!rec->depfile != !args->has_depfile)
+    return args->has_depfile ? "clang wrote no dependency file"
+                             : "clang wrote a dependency file";
+  if (!args->has_depfile)
+    return NULL;
+  if (!clean_path(ctx->cwd, args->depfile, mine, sizeof mine) ||
+      strcmp(mine, rec->depfile) != 0) {
+    snprintf(detail, detail_size, "clang wrote the dependency file to %s",
+             rec->depfile);
+    return detail;
+  }
+  bool same = !rec->too_many_targets && rec->target_count == args->target_count;
+  for (size_t i = 0; same && i < rec->target_count; i++)
+    same = strcmp(rec->targets[i], tool_direct_target(args, i)) == 0;
+  if (!same)
+    return "clang used other dependency targets";
+  if (rec->depmain > rec->dep_count)
+    return "bad dependency list";
+
+  /* Each name must be one of the files the candidate checks. */
+  named_file *sorted =
+      calloc(c->file_count ? c->file_count : 1, sizeof *sorted);
+  c->deps = calloc(rec->dep_count ? rec->dep_count : 1, sizeof *c->deps);
+  const char *why = sorted && c->deps ? NULL : "out of memory";
+  size_t n = 0;
+  for (size_t i = 0; i < c->file_count && !why; i++) {
+    if (c->files[i].kind != OC_MANIFEST_FILE_READ)
+      continue;
+    if (!clean_path(ctx->cwd, c->files[i].path, mine, sizeof mine) ||
+        !(sorted[n].path = strdup(mine)))
+      why = "out of memory";
+    else
+      sorted[n++].index = (uint32_t)i;
+  }
+  if (!why)
+    qsort(sorted, n, sizeof *sorted, by_path);
+  for (size_t i = 0; i < rec->dep_count && !why; i++) {
+    named_file key = {mine, 0};
+    named_file *hit = NULL;
+    if (!oc_depfile_name_ok(rec->deps[i]))
+      why = "a dependency name holds a control byte";
+    else if (!clean_path(ctx->cwd, rec->deps[i], mine, sizeof mine) ||
+             !(hit = bsearch(&key, sorted, n, sizeof *sorted, by_path))) {
+      snprintf(detail, detail_size,
+               "the dependency %s is no file the compile read", rec->deps[i]);
+      why = detail;
+    } else {
+      c->deps[i].file = hit->index;
+      c->deps[i].name = strdup(rec->deps[i]);
+      c->dep_count = i + 1;
+      if (!c->deps[i].name)
+        why = "out of memory";
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    free(sorted[i].path);
+  free(sorted);
+  c->has_depfile = true;
+  c->dep_input_index = rec->depmain;
+  return why;
+}
+
+/* Whether the .d file clang wrote is exactly what a hit would generate. */
+static const char *check_depfile(const direct_ctx *ctx,
+                                 const oc_manifest_candidate *c) {
+  int fd = open(ctx->args.depfile, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  oc_buffer theirs = {0}, ours = {0};
+  struct stat st;
+  const char *why = NULL;
+  if (fd < 0 || fstat(fd, &st) != 0)
+    why = "cannot read the dependency file";
+  else if (!S_ISREG(st.st_mode))
+    why = "the dependency file is not a regular file";
+  else if (oc_fs_read_fd(fd, ctx->args.depfile, OC_MANIFEST_MAX_OUTPUT, &theirs,
+                         NULL) != OC_OK)
+    why = "cannot read the dependency file";
+  else if (!generate_depfile(ctx, c, &ours))
+    why = "cannot generate the dependency file";
+  else if (ours.size != theirs.size ||
+           (ours.size && memcmp(ours.data, theirs.data, ours.size) != 0))
+    why = "the dependency file generated differs from clang's";
+  if (fd >= 0)
+    close(fd);
+  oc_buffer_free(&theirs);
+  oc_buffer_free(&ours);
+  return why;
+}
+
+/* Records a candidate for this compile, or says in the log why not; a
+ * reason that makes direct mode step aside for the command counts in
+ * direct_uncacheable. */
 static void add_candidate(direct_ctx *ctx, const char *record_path,
                           const struct timespec *start,
                           const oc_buffer *err_out, bool err_overflow) {
   oc_manifest_candidate c = {0};
-  char detail[PATH_MAX + 64];
-  const char *why =
-      err_overflow ? "too much output on stderr"
-                   : read_record(record_path, &c, start, detail, sizeof detail);
-  oc_buffer dep = {0};
-  if (!why && ctx->args.has_depfile) {
-    int fd = open(ctx->args.depfile, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || oc_fs_read_fd(fd, ctx->args.depfile, OC_MANIFEST_MAX_OUTPUT,
-                                &dep, NULL) != OC_OK)
-      why = "cannot read the dependency file";
-    if (fd >= 0)
-      close(fd);
-  }
+  record_outputs rec = {0};
+  oc_buffer text = {0};
+  char detail[2 * PATH_MAX + 64];
+  const char *why = NULL, *aside = NULL;
+  int fd = -1;
+  if (err_overflow)
+    why = "too much output on stderr";
+  else if ((fd = open(record_path, O_RDONLY | O_CLOEXEC)) < 0)
+    why = "no record (not cacheable, or clock macros such as __TIME__)";
+  else if (oc_fs_read_fd(fd, record_path, 64 << 20, &text, NULL) != OC_OK ||
+           oc_buffer_append(&text, "", 1) != OC_OK)
+    why = "unreadable record";
+  if (fd >= 0)
+    close(fd);
+  if (!why)
+    why = parse_record((char *)text.data, &c, &rec);
+  if (!why)
+    why = aside = check_outputs(ctx, &rec, &c, detail, sizeof detail);
+  if (!why && !oc_stderr_is_clean(err_out->data, err_out->size))
+    why = aside = "stderr holds bytes other than text and colour codes";
+  if (!why)
+    why = check_files(&c, start, detail, sizeof detail);
+  if (!why && ctx->args.has_depfile)
+    why = aside = check_depfile(ctx, &c);
+  free(rec.deps);
   if (why) {
-    log_line(ctx, "direct-unrecorded", why);
+    if (aside)
+      count(ctx->cfg, OC_STAT_DIRECT_UNCACHEABLE, 1);
+    log_line(ctx, aside ? "direct-uncacheable" : "direct-unrecorded", why);
     oc_manifest_candidate_free(&c);
-    oc_buffer_free(&dep);
+    oc_buffer_free(&text);
     return;
   }
+  oc_buffer_free(&text);
   c.created_unix = (uint64_t)time(NULL);
   c.stderr_data = err_out->data;
   c.stderr_size = err_out->size;
-  c.has_depfile = ctx->args.has_depfile;
-  c.depfile_data = dep.data;
-  c.depfile_size = dep.size;
   oc_error err = {0};
   if (oc_store_add_candidate(ctx->store, &ctx->direct_key, &c, &err) != OC_OK)
     warn(ctx->cfg, err.message);
   else
     record_history(ctx, &c);
-  /* stderr and the .d bytes belong to their buffers. */
+  /* The stderr bytes belong to their buffer. */
   c.stderr_data = NULL;
-  c.depfile_data = NULL;
   oc_manifest_candidate_free(&c);
-  oc_buffer_free(&dep);
 }
 
 /* Runs the compiler with the plugin, stderr through a pipe that is copied
@@ -489,14 +833,34 @@ static bool would_colour(void) {
          !(no_color && *no_color);
 }
 
+/* Direct mode leaves the command to clang: counted, and logged with why. */
+static int step_aside(direct_ctx *ctx, const char *why) {
+  count(ctx->cfg, OC_STAT_DIRECT_UNCACHEABLE, 1);
+  log_line(ctx, "direct-uncacheable", why);
+  return -1;
+}
+
 int tool_direct(const oc_config *cfg, const char *path, const char *real,
                 const char *plugin, const char *flag, char **argv) {
   direct_ctx ctx = {.cfg = cfg, .started_ms = now_ms()};
-  if (!tool_direct_parse(argv + 1, &ctx.args))
-    return -1;
   for (size_t i = 0; i < sizeof refused_env / sizeof refused_env[0]; i++)
     if (getenv(refused_env[i]))
       return -1;
+  if (!tool_direct_parse(argv + 1, &ctx.args))
+    return step_aside(&ctx, ctx.args.why);
+  if (!ctx.args.input)
+    return -1;
+  /* The driver edits the command line with it (adding, removing or
+   * replacing options) before anything else: what this parser read would
+   * not be what clang runs. */
+  const char *override = getenv("CCC_OVERRIDE_OPTIONS");
+  if (override && *override)
+    return step_aside(&ctx, "CCC_OVERRIDE_OPTIONS is set");
+  const char *config_why = NULL;
+  if (!tool_direct_config_ok(argv + 1, &config_why))
+    return step_aside(&ctx, config_why);
+  if (!logical_cwd(ctx.cwd, sizeof ctx.cwd))
+    return -1;
   bool add_color = !ctx.args.color_option && would_colour();
   ctx.key = oc_key_builder_new(cfg->debug);
   if (!ctx.key)
@@ -527,10 +891,13 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   int rc = 0;
   for (size_t i = manifest.count; i-- > 0 && rc == 0;) {
     char mismatch[PATH_MAX + 32];
-    if (candidate_matches(&manifest.candidates[i], mismatch, sizeof mismatch)) {
+    if (candidate_matches(cfg, &manifest.candidates[i], mismatch,
+                          sizeof mismatch)) {
       rc = serve(&ctx, &manifest.candidates[i]);
       if (rc == 0)
-        snprintf(why, sizeof why, "the object is no longer in the store");
+        snprintf(why, sizeof why,
+                 "the object is no longer in the store, or the "
+                 "candidate's dependency list does not check out");
     } else if (i + 1 == manifest.count)
       snprintf(why, sizeof why, "%s", mismatch); /* the newest candidate */
   }

@@ -1,51 +1,106 @@
-/* direct_args.c - which compile commands direct mode handles, and what
- * they write.
+/* direct_args.c - the launcher's one table of clang driver options, which
+ * compile commands direct mode handles, and what they write.
  *
  * Direct mode serves a compile without running clang, so it must know
  * every file the command would write: the object (-o, or the name clang
- * picks), and the dependency file of -MD/-MMD. Anything it cannot account
- * for exactly (several inputs, response files, preprocessing only, extra
- * outputs such as -save-temps or split DWARF, modules, VFS overlays, an
- * option it does not know that takes a separate value) is refused with a
- * reason, and the command goes the plain plugin way. */
+ * picks), and the dependency file of -MD/-MMD with its targets. Anything
+ * it cannot account for exactly (several inputs, response files,
+ * preprocessing only, extra outputs such as -save-temps or split DWARF,
+ * modules, VFS overlays, an option it does not know that takes a separate
+ * value) is refused with a reason, and the command goes the plain plugin
+ * way. What this file computes is checked afterwards against what clang
+ * itself used (the plugin records its real output paths and .d targets):
+ * a reading that differs is never recorded, so a gap here costs hits, not
+ * exactness.
+ *
+ * Spellings come from clang 22's option table (Options.td): the driver
+ * takes `--output`, `--output=`, `--write-dependencies` and the other
+ * aliases below, and most single-dash options also with two dashes. */
 #include "tool.h"
 
+#include "objcache/replay.h"
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* clang-format off */
-/* Options whose value is the next argument. An option missing here makes
- * its value look like a second input, which is refused: safe. */
+/* Options whose value is the next argument (driver-visible Separate and
+ * JoinedOrSeparate options of clang 22). An option missing here makes its
+ * value look like a second input, which direct mode refuses: safe. */
 static const char *const separate_value[] = {
-    "-o", "-x", "-MF", "-MT", "-MQ", "-I", "-D", "-U", "-include", "-imacros",
-    "-isystem", "-idirafter", "-iquote", "-isysroot", "-iprefix",
-    "-iwithprefix", "-iwithprefixbefore", "-iframework", "-isystem-after",
-    "-F", "-B", "-mllvm", "-target", "-arch", "-L", "-z", "--param",
-    "--sysroot", "-Xlinker", "-Xassembler", "--config",
+    "--CLASSPATH", "--analyzer-output", "--assert", "--bootclasspath",
+    "--classpath", "--config", "--define-macro", "--dyld-prefix",
+    "--encoding", "--extdirs", "--for-linker", "--force-link",
+    "--include-directory", "--include-directory-after", "--include-prefix",
+    "--include-with-prefix", "--include-with-prefix-after",
+    "--include-with-prefix-before", "--language", "--library-directory",
+    "--mhwdiv", "--no-system-header-prefix", "--output",
+    "--output-class-directory", "--param", "--prefix", "--print-file-name",
+    "--print-prog-name", "--resource", "--rtlib", "--std", "--stdlib",
+    "--sysroot", "--system-header-prefix", "--undefine-macro", "-A", "-B",
+    "-D", "-F", "-G", "-I", "-L", "-MF", "-MJ", "-MQ", "-MT", "-T", "-U",
+    "-V", "-Xanalyzer", "-Xarch_device", "-Xarch_host", "-Xassembler",
+    "-Xclang", "-Xclangas", "-Xcuda-fatbinary", "-Xcuda-ptxas", "-Xlinker",
+    "-Xmicrosoft-visualc-tools-root", "-Xmicrosoft-visualc-tools-version",
+    "-Xmicrosoft-windows-sdk-root", "-Xmicrosoft-windows-sdk-version",
+    "-Xmicrosoft-windows-sys-root", "-Xopenmp-target", "-Xpreprocessor",
+    "-Zlinker-input", "-alias_list", "-allowable_client", "-arch",
+    "-arch_only", "-b", "-bundle_loader", "-ccc-gcc-name", "-ccc-install-dir",
+    "-client_name", "-compatibility_version", "-current_version",
+    "-cxx-isystem", "-darwin-target-variant", "-darwin-target-variant-triple",
+    "-dependency-dot", "-dependency-file", "-dsym-dir", "-dumpdir",
+    "-dylib_file", "-dylinker_install_name", "-e", "-exported_symbols_list",
+    "-fdebug-compilation-dir", "-fexperimental-openacc-macro-override",
+    "-filelist", "-fmodule-implementation-of", "-fmodules-user-build-path",
+    "-fnew-alignment", "-force_load", "-framework", "-ftrapv-handler",
+    "-gen-cdb-fragment-path", "-hlsl-entry", "-iapinotes-modules",
+    "-idirafter", "-iframework", "-iframeworkwithsysroot", "-imacros",
+    "-image_base", "-imultilib", "-include", "-include-pch", "-init",
+    "-install_name", "-iprefix", "-iquote", "-isysroot", "-isystem",
+    "-isystem-after", "-ivfsoverlay", "-iwithprefix", "-iwithprefixbefore",
+    "-iwithsysroot", "-l", "-lazy_framework", "-lazy_library", "-meabi",
+    "-mllvm", "-mmlir", "-module-dependency-dir", "-mthread-model",
+    "-multiply_defined", "-multiply_defined_unused", "-o",
+    "-object-file-name", "-pagezero_size", "-read_only_relocs",
+    "-reexport_framework", "-reexport_library", "-resource-dir", "-rpath",
+    "-seg1addr", "-seg_addr_table", "-seg_addr_table_filename",
+    "-segs_read_only_addr", "-segs_read_write_addr", "-serialize-diagnostics",
+    "-specs", "-stdlib++-isystem", "-sub_library", "-sub_umbrella", "-target",
+    "-u", "-umbrella", "-undefined", "-unexported_symbols_list",
+    "-vfsoverlay", "-weak_framework", "-weak_library",
+    "-weak_reference_mismatches", "-working-directory", "-x", "-z",
 };
 
-/* Prefixes of options direct mode does not handle. */
+/* Aliases of the options direct mode reads (Options.td `Alias<...>`). */
+static const struct { const char *alias, *name; } aliases[] = {
+    {"--output", "-o"}, {"--write-dependencies", "-MD"},
+    {"--write-user-dependencies", "-MMD"}, {"--dependencies", "-M"},
+    {"--user-dependencies", "-MM"}, {"--print-missing-file-dependencies", "-MG"},
+    {"--preprocess", "-E"}, {"--compile", "-c"}, {"--assemble", "-S"},
+    {"--trace-includes", "-H"},
+};
+
+/* Prefixes of options direct mode does not handle: other outputs, other
+ * driver modes, and everything that hides options from this parser. */
 static const char *const refused_prefix[] = {
-    "-E", "-M", "-fsyntax-only", "-save-temps", "-emit-", "-flto",
-    "-gsplit-dwarf", "--coverage", "-ftest-coverage", "-fprofile-arcs",
-    "-ftime-trace", "-ftime-report", "-fsave-optimization-record",
-    "-foptimization-record-file", "-fstack-usage", "-Xclang", "-Xarch",
-    "-Xpreprocessor", "-Xcuda", "-Xopenmp", "-Wp,", "-ivfsoverlay",
-    "-working-directory", "--config-system-dir", "--config-user-dir",
-    "-fmodule", "-fcxx-modules", "-fimplicit-module", "-fplugin",
-    "-fpass-plugin", "-include-pch", "-ccc-", "-###", "--precompile",
-    "-fdepfile-entry", "-fdriver-only", "-dependency-", "-ob",
+    "-E", "-M", "-fsyntax-only", "-save-temps", "-save-stats", "-emit-",
+    "-flto", "-gsplit-dwarf", "--coverage", "-coverage", "-ftest-coverage",
+    "-fprofile-arcs", "-ftime-trace", "-ftime-report",
+    "-fsave-optimization-record", "-foptimization-record-file",
+    "-fstack-usage", "-fproc-stat-report", "-serialize-diagnostics",
+    "-Xclang", "-Xarch", "-Xpreprocessor", "-Xcuda", "-Xopenmp", "-Wp,",
+    "-ivfsoverlay", "-vfsoverlay", "-working-directory",
+    "--config-system-dir", "--config-user-dir", "-fmodule", "-fcxx-modules",
+    "-fimplicit-module", "-fplugin", "-fpass-plugin", "-include-pch",
+    "-ccc-", "-###", "--precompile", "-fdepfile-entry", "-fdriver-only",
+    "-dependency-", "-module-dependency-dir", "-gen-cdb-fragment-path",
+    "-dumpdir", "-ob",
 };
 /* clang-format on */
 
-/* -MD, -MMD and the options that only shape the dependency file are fine;
- * every other -M option (-M, -MM, -MG, -MJ) is not. */
-static bool dependency_option(const char *arg) {
-  return strcmp(arg, "-MD") == 0 || strcmp(arg, "-MMD") == 0 ||
-         strcmp(arg, "-MP") == 0 || strncmp(arg, "-MF", 3) == 0 ||
-         strncmp(arg, "-MT", 3) == 0 || strncmp(arg, "-MQ", 3) == 0 ||
-         strcmp(arg, "-MV") == 0;
-}
+#define COUNT(list) (sizeof list / sizeof list[0])
 
 static bool in_list(const char *arg, const char *const *list, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -61,7 +116,34 @@ static bool has_prefix(const char *arg, const char *const *list, size_t n) {
   return false;
 }
 
-#define COUNT(list) (sizeof list / sizeof list[0])
+bool tool_option_separate(const char *arg) {
+  return in_list(arg, separate_value, COUNT(separate_value));
+}
+
+/* The canonical spelling of arg: an alias's target, else arg itself. */
+static const char *canonical(const char *arg) {
+  for (size_t i = 0; i < COUNT(aliases); i++)
+    if (strcmp(arg, aliases[i].alias) == 0)
+      return aliases[i].name;
+  return arg;
+}
+
+/* Whether arg is refused, in its own spelling or, for `--name`, as
+ * `-name` (clang takes most options with either prefix). */
+static bool refused(const char *arg) {
+  if (has_prefix(arg, refused_prefix, COUNT(refused_prefix)))
+    return true;
+  return arg[0] == '-' && arg[1] == '-' && arg[2] &&
+         has_prefix(arg + 1, refused_prefix, COUNT(refused_prefix));
+}
+
+/* -MD, -MMD and the options that only shape the dependency file are fine;
+ * every other -M option (-M, -MM, -MG, -MJ, -MV) is not. */
+static bool dependency_option(const char *arg) {
+  return strcmp(arg, "-MD") == 0 || strcmp(arg, "-MMD") == 0 ||
+         strcmp(arg, "-MP") == 0 || strncmp(arg, "-MF", 3) == 0 ||
+         strncmp(arg, "-MT", 3) == 0 || strncmp(arg, "-MQ", 3) == 0;
+}
 
 /* An option that settles colour whatever stderr is. The last one wins in
  * clang, and "=auto" leaves it to the terminal again. */
@@ -98,10 +180,38 @@ static bool refuse(direct_args *out, const char *why) {
   return false;
 }
 
+/* Appends one .d target (already quoted as cc1 receives it). */
+static bool add_target(direct_args *out, const char *target, bool quote) {
+  if (out->target_count == TOOL_MAX_TARGETS)
+    return false;
+  oc_buffer quoted = {0};
+  if (quote && oc_depfile_quote_target(target, &quoted) != OC_OK) {
+    oc_buffer_free(&quoted);
+    return false;
+  }
+  const char *text = quote ? (const char *)quoted.data : target;
+  size_t len = quote ? quoted.size : strlen(target);
+  size_t at = out->target_used;
+  bool fits = at + len + 1 <= sizeof out->target_text;
+  if (fits) {
+    if (len) /* quoted.data is NULL for an empty target */
+      memcpy(out->target_text + at, text, len);
+    out->target_text[at + len] = '\0';
+    out->target_at[out->target_count++] = at;
+    out->target_used = at + len + 1;
+  }
+  oc_buffer_free(&quoted);
+  return fits;
+}
+
+const char *tool_direct_target(const direct_args *args, size_t i) {
+  return args->target_text + args->target_at[i];
+}
+
 bool tool_direct_parse(char **args, direct_args *out) {
   memset(out, 0, sizeof *out);
   const char *output = NULL, *depfile = NULL;
-  bool compile = false, assemble_only = false, deps = false;
+  bool compile = false, assemble_only = false, deps = false, targets = false;
   size_t inputs = 0;
   for (size_t i = 0; args[i]; i++) {
     const char *arg = args[i];
@@ -114,34 +224,52 @@ bool tool_direct_parse(char **args, direct_args *out) {
       inputs++;
       continue;
     }
+    const char *joined = NULL; /* the value of --output=X */
+    if (strncmp(arg, "--output=", 9) == 0)
+      joined = arg + 9, arg = "-o";
+    arg = canonical(arg);
     if (strcmp(arg, "-c") == 0) {
       compile = true;
     } else if (strcmp(arg, "-S") == 0) {
       assemble_only = true;
     } else if (strcmp(arg, "-MD") == 0 || strcmp(arg, "-MMD") == 0) {
+      /* The last one says whether system headers are listed. */
       deps = true;
+      out->dep_system = arg[2] == 'D';
     } else if ((strncmp(arg, "-o", 2) == 0 && strncmp(arg, "-ob", 3) != 0) ||
-               strncmp(arg, "-MF", 3) == 0) {
+               strncmp(arg, "-MF", 3) == 0 || strncmp(arg, "-MT", 3) == 0 ||
+               strncmp(arg, "-MQ", 3) == 0) {
       bool is_o = arg[1] == 'o';
-      const char *value = arg + (is_o ? 2 : 3);
-      if (!*value) {
+      const char *value = joined ? joined : arg + (is_o ? 2 : 3);
+      if (!joined && !*value) {
         value = args[i + 1];
         if (!value)
           return refuse(out, "option without its value");
         i++;
       }
-      if (is_o)
+      if (is_o) {
         output = value;
-      else
+      } else if (arg[2] == 'F') {
         depfile = value;
+      } else {
+        targets = true;
+        if (!add_target(out, value, arg[2] == 'Q'))
+          return refuse(out, "too many dependency targets");
+      }
+    } else if (strcmp(arg, "-MP") == 0) {
+      out->dep_phony = true;
     } else if (color_choice(arg) >= 0) {
       out->color_option = color_choice(arg) == 1;
     } else if (dependency_option(arg)) {
-      if ((strcmp(arg, "-MT") == 0 || strcmp(arg, "-MQ") == 0) && !args[++i])
-        return refuse(out, "option without its value");
-    } else if (has_prefix(arg, refused_prefix, COUNT(refused_prefix))) {
+      /* nothing else to note */
+    } else if (refused(arg)) {
       return refuse(out, "an option direct mode does not handle");
-    } else if (in_list(arg, separate_value, COUNT(separate_value))) {
+    } else if (strcmp(arg, "--config") == 0 ||
+               strncmp(arg, "--config=", 9) == 0) {
+      /* Its options are the plugin's to report (the key has the file). */
+      if (!arg[8] && !args[++i])
+        return refuse(out, "option without its value");
+    } else if (tool_option_separate(arg)) {
       if (!args[++i])
         return refuse(out, "option without its value");
     }
@@ -162,14 +290,143 @@ bool tool_direct_parse(char **args, direct_args *out) {
                               out->output, sizeof out->output))
     return refuse(out, "path too long");
   out->has_depfile = deps;
-  if (deps) {
-    if (depfile)
-      snprintf(out->depfile, sizeof out->depfile, "%s", depfile);
-    else if (output ? !replace_extension(output, false, ".d", out->depfile,
-                                         sizeof out->depfile)
-                    : !replace_extension(out->input, true, ".d", out->depfile,
-                                         sizeof out->depfile))
+  if (!deps)
+    return true;
+  if (depfile)
+    snprintf(out->depfile, sizeof out->depfile, "%s", depfile);
+  else if (output ? !replace_extension(output, false, ".d", out->depfile,
+                                       sizeof out->depfile)
+                  : !replace_extension(out->input, true, ".d", out->depfile,
+                                       sizeof out->depfile))
+    return refuse(out, "path too long");
+  /* clang's driver: without -MT/-MQ the target is the -o value as given,
+   * else the input's base name with .o (even for -S), quoted as -MQ. */
+  if (!targets) {
+    char fallback[PATH_MAX];
+    if (!output &&
+        !replace_extension(out->input, true, ".o", fallback, sizeof fallback))
       return refuse(out, "path too long");
+    if (!add_target(out, output ? output : fallback, true))
+      return refuse(out, "dependency target too long");
+  }
+  return true;
+}
+
+/* ---- config files -------------------------------------------------------- */
+
+/* Splits config text the way clang reads config files: lines starting
+ * with '#' are comments, a backslash before a newline joins lines, words
+ * are separated by whitespace with GNU quoting. Each word goes to `check`;
+ * false as soon as one is refused. */
+static bool config_words_ok(char *text, const char *dir, int depth,
+                            const char **why);
+
+static bool config_file_ok(const char *path, int depth, const char **why) {
+  if (depth > 4)
+    return (*why = "config files nested too deep"), false;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return (*why = "unreadable config file"), false;
+  static char texts[5][1 << 16];
+  char *text = texts[depth];
+  ssize_t len = read(fd, text, sizeof texts[0] - 1);
+  char extra;
+  bool whole = len >= 0 && read(fd, &extra, 1) == 0;
+  close(fd);
+  if (!whole)
+    return (*why = "config file too large"), false;
+  text[len] = '\0';
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    *slash = '\0';
+  else
+    snprintf(dir, sizeof dir, ".");
+  return config_words_ok(text, dir, depth, why);
+}
+
+static bool config_word_ok(const char *word, const char *dir, int depth,
+                           const char **why) {
+  if (word[0] == '@') {
+    char nested[2 * PATH_MAX];
+    snprintf(nested, sizeof nested, "%s%s%s", word[1] == '/' ? "" : dir,
+             word[1] == '/' ? "" : "/", word + 1);
+    return config_file_ok(nested, depth + 1, why);
+  }
+  if (strstr(word, "<CFGDIR>"))
+    return (*why = "<CFGDIR> in a config file"), false;
+  const char *arg = strncmp(word, "--output=", 9) == 0 ? "-o" : canonical(word);
+  if (arg[0] != '-' || dependency_option(arg) || !refused(arg))
+    return true;
+  *why = "a config file holds an option direct mode does not handle";
+  return false;
+}
+
+static bool config_words_ok(char *text, const char *dir, int depth,
+                            const char **why) {
+  char word[8192];
+  size_t len = 0;
+  char quote = 0;
+  bool line_start = true, in_word = false;
+  for (char *p = text;; p++) {
+    if (line_start && !quote) {
+      while (*p == ' ' || *p == '\t')
+        p++;
+      if (*p == '#') {
+        while (*p && *p != '\n')
+          p++;
+      }
+      line_start = false;
+    }
+    char c = *p;
+    if (c == '\\' && p[1] == '\n') { /* a continued line */
+      p++;
+      continue;
+    }
+    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (!c || (space && !quote)) {
+      if (in_word) {
+        word[len] = '\0';
+        if (!config_word_ok(word, dir, depth, why))
+          return false;
+      }
+      in_word = false;
+      len = 0;
+      if (!c)
+        return true;
+      line_start = c == '\n';
+      continue;
+    }
+    in_word = true;
+    if (len + 2 >= sizeof word)
+      return (*why = "config file word too long"), false;
+    if (c == '\\' && p[1] && quote != '\'')
+      word[len++] = *++p;
+    else if (!quote && (c == '"' || c == '\''))
+      quote = c;
+    else if (quote && c == quote)
+      quote = 0;
+    else
+      word[len++] = c;
+  }
+}
+
+bool tool_direct_config_ok(char **args, const char **why) {
+  for (size_t i = 0; args[i]; i++) {
+    const char *value = NULL;
+    if (strcmp(args[i], "--config") == 0)
+      value = args[++i];
+    else if (strncmp(args[i], "--config=", 9) == 0)
+      value = args[i] + 9;
+    if (!value)
+      continue;
+    /* A bare name is searched for in the driver's config directories:
+     * direct mode does not read it. */
+    if (!strchr(value, '/'))
+      return (*why = "a config file named without a path"), false;
+    if (!config_file_ok(value, 0, why))
+      return false;
   }
   return true;
 }

@@ -32,23 +32,13 @@ typedef struct {
 } scan_state;
 
 /* These tables read better in columns. */
-/* Options whose value is the next argument: their value is never an option
- * of its own (`-o -c` names a file "-c"). */
 /* clang-format off */
-static const char *const separate_value[] = {
-    "-o",       "-x",         "-MF",      "-MT",         "-MQ",
-    "-I",       "-D",         "-U",       "-include",    "-imacros",
-    "-isystem", "-idirafter", "-iquote",  "-isysroot",   "-iprefix",
-    "-Xclang",  "-Xlinker",   "-Xassembler", "-Xpreprocessor", "-mllvm",
-    "-target",  "-arch",      "-L",       "-F",          "-z",
-    "--param",  "-MJ",        "-dependency-file", "-working-directory",
-};
-
 /* Driver modes that stop before code generation or do not compile. */
 static const char *const stops_early[] = {
     "-E",     "-M",     "-MM",    "-fsyntax-only", "--version",
     "-###",   "--help", "-help",  "-dumpversion",  "-dumpmachine",
     "--precompile", "-print-search-dirs", "-print-resource-dir",
+    "--preprocess", "--dependencies", "--user-dependencies",
 };
 /* clang-format on */
 
@@ -116,11 +106,12 @@ static void scan_arg(scan_state *st, const char *arg) {
   }
   if (arg[0] != '-')
     return;
-  if (strcmp(arg, "-c") == 0 || strcmp(arg, "-S") == 0)
+  if (strcmp(arg, "-c") == 0 || strcmp(arg, "-S") == 0 ||
+      strcmp(arg, "--compile") == 0 || strcmp(arg, "--assemble") == 0)
     st->compiles = true;
   else if (IN(arg, stops_early))
     st->no_codegen = true;
-  else if (IN(arg, separate_value))
+  else if (tool_option_separate(arg)) /* direct_args.c's table */
     st->skip_next = true;
   else if (strncmp(arg, "-fpass-plugin=", 14) == 0) {
     size_t len = strlen(arg);

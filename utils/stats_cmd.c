@@ -30,6 +30,8 @@ static const char *reason_label(oc_stat stat) {
     return "backend diagnostic";
   case OC_STAT_UNCACHEABLE_EXTRA_OUTPUT:
     return "extra output file";
+  case OC_STAT_UNCACHEABLE_INLINE_ASM:
+    return "inline assembly";
   case OC_STAT_UNCACHEABLE_OTHER:
     return "other";
   default:
@@ -157,6 +159,10 @@ int tool_show_stats(const oc_config *cfg) {
     printf("Direct lookups    %" PRIu64 "  (%" PRIu64 " hits, %" PRIu64
            " misses)\n",
            direct, v[OC_STAT_DIRECT_HITS], v[OC_STAT_DIRECT_MISSES]);
+  if (v[OC_STAT_DIRECT_UNCACHEABLE])
+    printf("Direct declined   %" PRIu64 "  (left to clang: outputs direct "
+           "mode cannot name)\n",
+           v[OC_STAT_DIRECT_UNCACHEABLE]);
   if (lookups)
     printf("Hit rate          %.1f %%\n",
            100.0 * (double)hits / (double)lookups);

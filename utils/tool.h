@@ -37,21 +37,39 @@ int tool_masquerade(char **argv);
 bool tool_is_clang22(const oc_config *cfg, const char *path, const char *real,
                      const char *name);
 
-/* direct_args.c: what a compile command writes, when direct mode can
+/* direct_args.c: the one table of clang driver options the launcher and
+ * direct mode read; what a compile command writes, when direct mode can
  * handle it. */
+#define TOOL_MAX_TARGETS 16
 typedef struct {
   const char *input;      /* the one source file, as given */
   char output[PATH_MAX];  /* -o, or the name clang would pick */
   bool assembly;          /* -S */
   bool has_depfile;       /* -MD or -MMD */
+  bool dep_system;        /* the last of them is -MD: system headers too */
+  bool dep_phony;         /* -MP */
   char depfile[PATH_MAX]; /* -MF, or the name clang would pick */
-  bool color_option;      /* the command settles colour (not =auto) */
-  const char *why;        /* when refused: a short reason */
+  /* The .d targets as clang's cc1 gets them (-MT as given, -MQ and the
+   * default target quoted): tool_direct_target(args, i). */
+  size_t target_count;
+  size_t target_at[TOOL_MAX_TARGETS];
+  size_t target_used;
+  char target_text[2 * PATH_MAX];
+  bool color_option; /* the command settles colour (not =auto) */
+  const char *why;   /* when refused: a short reason */
 } direct_args;
+
+/* Whether arg is an option whose value is the next argument. */
+bool tool_option_separate(const char *arg);
 
 /* args: the compiler's arguments (without its name), NULL-terminated.
  * false with out->why set when direct mode must leave the command alone. */
 bool tool_direct_parse(char **args, direct_args *out);
+const char *tool_direct_target(const direct_args *args, size_t i);
+
+/* Whether the --config files of args (read, with the files they include)
+ * hold only options direct mode handles; false with a reason otherwise. */
+bool tool_direct_config_ok(char **args, const char **why);
 
 /* direct_key.c: the direct key of a compile, built into `key` (a builder
  * that may keep a record for --explain): direct-scheme version, objcache's

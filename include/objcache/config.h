@@ -51,6 +51,7 @@ typedef enum oc_config_key {
   OC_CONFIG_DEBUG,                  /* bool: keep factor records for --explain */
   OC_CONFIG_LOGFILE,                /* path, default empty (no log) */
   OC_CONFIG_DIRECT,                 /* bool, default true */
+  OC_CONFIG_FILE_STAT_MATCHES,      /* bool, default true: a direct lookup trusts size+mtime+ctime */
   OC_CONFIG_REMOTE,                 /* URL (remote_url.h), default empty */
   OC_CONFIG_READ_ONLY,              /* bool, default false: write to no tier */
   OC_CONFIG_REMOTE_ONLY,            /* bool, default false: no local copies */
@@ -73,6 +74,11 @@ typedef struct oc_config {
   bool debug;
   char logfile[PATH_MAX];
   bool direct;
+  /* ccache's sloppiness "file_stat_matches": a file whose size, mtime and
+   * ctime are as recorded is taken as unchanged without reading it. false:
+   * every file is hashed on every direct lookup (network file systems whose
+   * times cannot be trusted). */
+  bool file_stat_matches;
   char remote[1024];
   bool read_only;
   bool remote_only;

@@ -7,8 +7,11 @@
  * first. Each candidate names every file the front end read (with its size,
  * times and content hash) and every path it looked up and did not find, and
  * says what the compile produced: the IR-level key of the object in the
- * store, the bytes clang wrote to stderr and the dependency file's bytes. A
- * candidate whose files all still match is a direct hit.
+ * store, the bytes clang wrote to stderr and, for a -MD/-MMD compile, the
+ * dependency list clang put into its .d file (each name as clang printed it
+ * and the read file it names). A candidate whose files all still match is a
+ * direct hit. The .d file itself is not kept: a hit generates it from the
+ * list (objcache/replay.h), so no manifest byte reaches it verbatim.
  *
  * Layout, all integers little-endian:
  *   magic "OCMAN\0\0\1" (8) | format version u32 | candidate count u32 |
@@ -16,13 +19,19 @@
  * candidate:
  *   result key (32) | created unix time u64 | file count u32 | files |
  *   stderr length u32 | stderr bytes | has dependency file u8 (0 or 1) |
- *   dependency file length u32 | dependency file bytes
+ *   main file's index in the dependency list u32 | dependency count u32 |
+ *   dependencies
+ * dependency:
+ *   index of a "read" file of this candidate u32 | name length u32 | name
+ *   (as clang printed it, unescaped; no control bytes)
  * file:
  *   kind u8 (0 read, 1 absent) | path length u32 | path (absolute, no NUL) |
  *   size u64 | mtime ns i64 | ctime ns i64 | content hash (32)
  *   (for an absent path the four last fields are zero)
  * The decoder checks every field, every length against the bytes left, and
- * the checksum; anything else is OC_CORRUPT with a message saying what. */
+ * the checksum; anything else is OC_CORRUPT with a message saying what.
+ * A manifest of another format version is OC_NOT_FOUND (a miss, replaced by
+ * the next compile): version 1 kept the .d file's bytes. */
 #ifndef OBJCACHE_MANIFEST_H
 #define OBJCACHE_MANIFEST_H
 
@@ -38,7 +47,7 @@ extern "C" {
 
 #define OC_MANIFEST_MAGIC "OCMAN\0\0\1"
 #define OC_MANIFEST_MAGIC_SIZE 8
-#define OC_MANIFEST_FORMAT_VERSION 1
+#define OC_MANIFEST_FORMAT_VERSION 2
 /* A manifest keeps at most this many candidates; adding one more drops the
  * oldest. Different candidates under one direct key come from the same
  * command seeing different header contents, e.g. switching branches. */
@@ -62,6 +71,12 @@ typedef struct oc_manifest_file {
   oc_digest hash; /* BLAKE2b-256 of the contents */
 } oc_manifest_file;
 
+/* One name of the dependency file, in clang's order. */
+typedef struct oc_manifest_dep {
+  uint32_t file; /* index into the candidate's files, a READ file */
+  char *name;    /* as clang printed it (unescaped), NUL-terminated */
+} oc_manifest_dep;
+
 typedef struct oc_manifest_candidate {
   oc_digest result_key; /* IR-level key of the object in the store */
   uint64_t created_unix;
@@ -70,8 +85,9 @@ typedef struct oc_manifest_candidate {
   uint8_t *stderr_data; /* what clang wrote to stderr, byte for byte */
   size_t stderr_size;
   bool has_depfile; /* the compile wrote a -MD/-MMD dependency file */
-  uint8_t *depfile_data;
-  size_t depfile_size;
+  uint32_t dep_input_index; /* the main file's place in deps (no -MP rule) */
+  oc_manifest_dep *deps;    /* the dependency file's names, in order */
+  size_t dep_count;
 } oc_manifest_candidate;
 
 /* A zero-initialised oc_manifest is empty and valid. */
@@ -85,7 +101,8 @@ oc_status oc_manifest_decode(const void *data, size_t size, oc_manifest *out,
                              oc_error *err);
 
 /* Appends the encoding to out. OC_INVALID for a manifest the decoder would
- * refuse (relative path, too many candidates, oversized output). */
+ * refuse (relative path, too many candidates, oversized output, a
+ * dependency naming no read file or holding a control byte). */
 oc_status oc_manifest_encode(const oc_manifest *manifest, oc_buffer *out,
                              oc_error *err);
 

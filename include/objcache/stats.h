@@ -27,6 +27,8 @@ typedef enum oc_stat {
   OC_STAT_UNCACHEABLE_COVERAGE,     /* --coverage notes (.gcno) */
   OC_STAT_UNCACHEABLE_BACKEND_DIAG, /* optimizer/backend emitted a diagnostic */
   OC_STAT_UNCACHEABLE_EXTRA_OUTPUT, /* remarks, -fstack-usage, time reports */
+  OC_STAT_UNCACHEABLE_INLINE_ASM,   /* inline asm with directives that may
+                                       read files (docs/key.md) */
   OC_STAT_UNCACHEABLE_OTHER,
   OC_STAT_ERRORS,          /* cache faults that fell back to a normal compile */
   OC_STAT_CORRUPT_ENTRIES, /* entries that failed validation and were removed */
@@ -35,6 +37,11 @@ typedef enum oc_stat {
   OC_STAT_DIRECT_MISSES,   /* launcher lookups that found no matching
                               candidate; the compile then counts as an
                               IR-level hit or a miss */
+  OC_STAT_DIRECT_UNCACHEABLE, /* compiles the launcher left to clang: outputs
+                                 direct mode cannot name, or that the plugin
+                                 reported otherwise than the launcher read
+                                 them; they count as hits, misses or
+                                 uncacheable as usual */
   /* The remote tier (remote.md). A remote hit is also one of `hits` or
    * `direct_hits`. Hits, misses and writes count objects; manifests have
    * their own three below. Corrupt values, errors, skips and bytes count

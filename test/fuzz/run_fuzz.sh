@@ -27,7 +27,8 @@ build() { # build NAME SOURCES...
     -o "$out/$name"
 }
 build fuzz_entry "$src/test/fuzz/fuzz_entry.c" "$src/lib/entry.c"
-build fuzz_manifest "$src/test/fuzz/fuzz_manifest.c" "$src/lib/manifest.c"
+build fuzz_manifest "$src/test/fuzz/fuzz_manifest.c" "$src/lib/manifest.c" \
+  "$src/lib/replay.c"
 build fuzz_parsers "$src/test/fuzz/fuzz_parsers.c" "$src/lib/config.c" \
   "$src/lib/remote_url.c" "$src/lib/fsutil.c" "$src/lib/stats.c" \
   "$src/lib/history.c" "$src/utils/direct_args.c"

@@ -55,6 +55,10 @@ config.environment["OC_CLANG"] = config.clang
 config.environment["OC_PLUGIN"] = plugin
 config.environment["OC_TOOL"] = tool
 
+# Tests that make device files (mknod) run only as root, as CI does.
+if os.geteuid() == 0:
+    config.available_features.add("root")
+
 # Tests that run a command as another user (a uid without a passwd entry).
 if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv"):
     config.available_features.add("root-setpriv")

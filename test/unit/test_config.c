@@ -174,6 +174,7 @@ static void every_key_from_file_and_env(void **unused) {
   (void)unused;
   write_conf("disable = true\nmax_size = 300M\ncompression_level = -5\n"
              "umask = 002\ndebug = on\nlogfile = /tmp/l\ndirect = no\n"
+             "file_stat_matches = false\n"
              "remote = redis://host:6379\nread_only = yes\n"
              "remote_only = 1\nremote_connect_timeout = 250ms\n"
              "remote_timeout = 3s\nremote_expiry = 7d\n"
@@ -192,6 +193,7 @@ static void every_key_from_file_and_env(void **unused) {
   assert_true(cfg.debug);
   assert_string_equal(cfg.logfile, "/tmp/l");
   assert_false(cfg.direct);
+  assert_false(cfg.file_stat_matches);
   assert_string_equal(cfg.remote, "redis://host:6379");
   assert_true(cfg.read_only);
   assert_true(cfg.remote_only);
@@ -262,6 +264,7 @@ static const bad_case bad_cases[] = {
     {"disable", "maybe", "true, false"},
     {"debug", "2", "yes, no"},
     {"direct", "enabled", "on, off"},
+    {"file_stat_matches", "sometimes", "true, false"},
     {"read_only", "y", "true, false"},
     {"remote_only", "nope", "true, false"},
     {"remote_read_only", "ro", "true, false"},

@@ -68,7 +68,12 @@ static oc_manifest_candidate sample(int tag) {
   files[2].kind = OC_MANIFEST_FILE_ABSENT;
   files[2].path = paths[2];
   static const char warning[] = "main.c:3:5: warning: unused variable\n";
-  static const char dep[] = "main.o: /src/main.c /src/include/util.h\n";
+  static char dep_names[2][64];
+  snprintf(dep_names[0], sizeof dep_names[0], "main.c");
+  snprintf(dep_names[1], sizeof dep_names[1], "include/util-%d.h", tag);
+  static oc_manifest_dep deps[2];
+  deps[0] = (oc_manifest_dep){0, dep_names[0]};
+  deps[1] = (oc_manifest_dep){1, dep_names[1]};
   oc_manifest_candidate c = {
       .result_key = oc_hash_bytes(&tag, sizeof tag),
       .created_unix = 1700000000u + (unsigned)tag,
@@ -77,8 +82,8 @@ static oc_manifest_candidate sample(int tag) {
       .stderr_data = (uint8_t *)warning,
       .stderr_size = sizeof warning - 1,
       .has_depfile = true,
-      .depfile_data = (uint8_t *)dep,
-      .depfile_size = sizeof dep - 1,
+      .deps = deps,
+      .dep_count = 2,
   };
   return c;
 }
@@ -116,7 +121,10 @@ static void test_round_trip(void **unused) {
   assert_int_equal(got->stderr_size, want.stderr_size);
   assert_memory_equal(got->stderr_data, want.stderr_data, want.stderr_size);
   assert_true(got->has_depfile);
-  assert_memory_equal(got->depfile_data, want.depfile_data, want.depfile_size);
+  assert_int_equal(got->dep_count, 2);
+  assert_int_equal(got->dep_input_index, 0);
+  assert_int_equal(got->deps[1].file, 1);
+  assert_string_equal(got->deps[1].name, "include/util-1.h");
   /* Re-encoding what was decoded gives the same bytes. */
   oc_buffer again = {0};
   assert_int_equal(oc_manifest_encode(&m, &again, &err), OC_OK);
@@ -190,9 +198,15 @@ static void test_fields_validated(void **unused) {
   /* Offsets: magic 8, version 4, count 4, key 32, created 8, files 4. */
   size_t files_at = 8 + 4 + 4 + 32 + 8;
   size_t kind_at = files_at + 4;
-  b.data[8] = 2;
-  expect_corrupt(&b, "format version");
+  /* Another format version (1 kept the .d bytes) is a miss, not damage. */
   b.data[8] = 1;
+  reseal(&b);
+  oc_manifest old;
+  oc_error err = {0};
+  assert_int_equal(oc_manifest_decode(b.data, b.size, &old, &err),
+                   OC_NOT_FOUND);
+  assert_non_null(strstr(err.message, "format version"));
+  b.data[8] = OC_MANIFEST_FORMAT_VERSION;
   b.data[12] = 17;
   expect_corrupt(&b, "candidates");
   b.data[12] = 1;
@@ -213,6 +227,44 @@ static void test_fields_validated(void **unused) {
           b.data + b.size - OC_DIGEST_SIZE - 1, OC_DIGEST_SIZE);
   expect_corrupt(&b, "trailing");
   oc_buffer_free(&b);
+}
+
+/* The dependency list may only name files the candidate checks, by names
+ * that cannot break out of a make rule. */
+static void test_deps_validated(void **unused) {
+  (void)unused;
+  oc_buffer b = {0};
+  encode_sample(&b, 1);
+  /* The last dependency is the last thing before the checksum: index u32,
+   * name length u32, "include/util-0.h". */
+  size_t name_at = b.size - OC_DIGEST_SIZE - strlen("include/util-0.h");
+  size_t index_at = name_at - 8;
+  assert_memory_equal(b.data + name_at, "include/util-0.h", 16);
+  b.data[index_at] = 2; /* the absent path */
+  expect_corrupt(&b, "names no file");
+  b.data[index_at] = 3; /* past the files */
+  expect_corrupt(&b, "names no file");
+  b.data[index_at] = 1;
+  b.data[name_at + 7] = '\n';
+  expect_corrupt(&b, "control byte");
+  b.data[name_at + 7] = '/';
+  reseal(&b);
+  oc_manifest m;
+  oc_error err;
+  assert_int_equal(oc_manifest_decode(b.data, b.size, &m, &err), OC_OK);
+  oc_manifest_free(&m);
+  oc_buffer_free(&b);
+  /* The encoder refuses the same. */
+  oc_manifest_candidate c = sample(0);
+  oc_manifest_dep bad[1] = {{2, "x.h"}};
+  c.deps = bad;
+  c.dep_count = 1;
+  oc_manifest one = {&c, 1};
+  oc_buffer out = {0};
+  assert_int_equal(oc_manifest_encode(&one, &out, &err), OC_INVALID);
+  bad[0] = (oc_manifest_dep){0, "a\nb"};
+  assert_int_equal(oc_manifest_encode(&one, &out, &err), OC_INVALID);
+  oc_buffer_free(&out);
 }
 
 static void test_add_dedupes_and_bounds(void **unused) {
@@ -337,6 +389,7 @@ int main(void) {
       cmocka_unit_test(test_every_truncation_is_corrupt),
       cmocka_unit_test(test_bit_flips_and_garbage),
       cmocka_unit_test(test_fields_validated),
+      cmocka_unit_test(test_deps_validated),
       cmocka_unit_test(test_add_dedupes_and_bounds),
       cmocka_unit_test_setup_teardown(test_store_corrupt_manifest_removed,
                                       setup, teardown),
