@@ -31,7 +31,7 @@ build fuzz_manifest "$src/test/fuzz/fuzz_manifest.c" "$src/lib/manifest.c" \
   "$src/lib/replay.c"
 build fuzz_parsers "$src/test/fuzz/fuzz_parsers.c" "$src/lib/config.c" \
   "$src/lib/remote_url.c" "$src/lib/fsutil.c" "$src/lib/stats.c" \
-  "$src/lib/history.c" "$src/utils/direct_args.c"
+  "$src/lib/history.c" "$src/lib/replay.c" "$src/utils/direct_args.c"
 
 cd "$out" # crash-* artifacts land here
 ./fuzz_entry -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
