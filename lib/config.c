@@ -41,7 +41,8 @@ typedef enum value_type {
   T_URL,
   T_TIMEOUT,
   T_EXPIRY,
-  T_SECRET
+  T_SECRET,
+  T_PERCENT
 } value_type;
 
 static const struct {
@@ -72,6 +73,7 @@ static const struct {
                                  T_EXPIRY},
     [OC_CONFIG_REMOTE_READ_ONLY] = {"remote_read_only",
                                     "OBJCACHE_REMOTE_READ_ONLY", T_BOOL},
+    [OC_CONFIG_VERIFY] = {"verify", "OBJCACHE_VERIFY", T_PERCENT},
     [OC_CONFIG_REMOTE_SECRET] = {"remote_secret", "OBJCACHE_REMOTE_SECRET",
                                  T_SECRET},
     [OC_CONFIG_MAX_OBJECT_SIZE] = {"max_object_size",
@@ -128,6 +130,9 @@ static const char *expected_text(value_type type) {
   case T_EXPIRY:
     return "expected 0 (never) or a duration from 1s to 3650d, such as 12h "
            "or 7d";
+  case T_PERCENT:
+    return "expected a percentage from 0 to 100, such as 1 or 0.5 (at most "
+           "two decimals)";
   case T_SECRET:
     return "expected a secret of 16 to 255 bytes, or nothing for none";
   }
@@ -289,6 +294,29 @@ static bool parse_int(const char *text, long min, long max, int base,
   return true;
 }
 
+/* "1", "0.5", "100", "2.25" into hundredths of a percent (0..10000). */
+static bool parse_percent(const char *text, uint32_t *out) {
+  uint32_t whole = 0, digits = 0;
+  const char *p = text;
+  for (; *p >= '0' && *p <= '9' && digits < 4; p++, digits++)
+    whole = whole * 10 + (uint32_t)(*p - '0');
+  if (digits == 0 || (*p >= '0' && *p <= '9'))
+    return false;
+  uint32_t hundredths = 0;
+  if (*p == '.') {
+    p++;
+    for (int i = 0; i < 2; i++) {
+      hundredths *= 10;
+      if (*p >= '0' && *p <= '9')
+        hundredths += (uint32_t)(*p++ - '0');
+    }
+  }
+  if (*p != '\0' || whole > 100 || whole * 100 + hundredths > 10000)
+    return false;
+  *out = whole * 100 + hundredths;
+  return true;
+}
+
 /* Stores a parsed value into cfg; false (cfg unchanged) on a bad value. */
 static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
   long n;
@@ -366,6 +394,8 @@ static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
       return false;
     cfg->remote_expiry_ms = ms;
     return true;
+  case T_PERCENT:
+    return parse_percent(value, &cfg->verify);
   case T_SECRET:
     /* Short secrets can be guessed offline from one signed value. */
     if ((len != 0 && len < 16) || len >= sizeof cfg->remote_secret)
@@ -505,7 +535,7 @@ static const char *known_keys_text(void) {
   return "known keys: disable, max_size, compression_level, umask, debug, "
          "logfile, direct, file_stat_matches, remote, read_only, remote_only, "
          "remote_connect_timeout, remote_timeout, remote_expiry, "
-         "remote_read_only, remote_secret, max_object_size";
+         "remote_read_only, verify, remote_secret, max_object_size";
 }
 
 /* Applies one conf line; lineno and path are for messages. */
@@ -819,6 +849,13 @@ void oc_config_format_value(const oc_config *cfg, oc_config_key key,
     return;
   case OC_CONFIG_REMOTE_READ_ONLY:
     snprintf(out, out_size, "%s", cfg->remote_read_only ? "true" : "false");
+    return;
+  case OC_CONFIG_VERIFY:
+    if (cfg->verify % 100 == 0)
+      snprintf(out, out_size, "%" PRIu32 "%%", cfg->verify / 100);
+    else
+      snprintf(out, out_size, "%" PRIu32 ".%02" PRIu32 "%%", cfg->verify / 100,
+               cfg->verify % 100);
     return;
   case OC_CONFIG_REMOTE_SECRET:
     /* Never the secret itself, not even a part of it. */

@@ -44,6 +44,7 @@ typedef struct candidate {
   char name[OC_STORE_ENTRY_NAME_MAX];
   int64_t mtime_ns;
   uint64_t bytes;
+  bool record; /* a writer's factor record: bytes, but not an entry */
 } candidate;
 
 /* What an entry costs: its size rounded up to 4 KiB blocks, close to what
@@ -55,10 +56,11 @@ static uint64_t shard_share(const oc_store *store) {
   return share ? share : 1;
 }
 
-/* An object entry (62 hex digits) or a direct-mode manifest (the same
- * with OC_STORE_MANIFEST_SUFFIX): both count against max_size and age out
- * the same way. */
-static bool is_entry_name(const char *name) {
+/* An object entry (62 hex digits), a direct-mode manifest (the same
+ * with OC_STORE_MANIFEST_SUFFIX) or an entry's writer record (with
+ * OC_STORE_RECORD_SUFFIX): all count against max_size and age out the same
+ * way. *record tells the last kind apart. */
+static bool is_entry_name(const char *name, bool *record) {
   size_t i = 0;
   for (; name[i]; i++) {
     char c = name[i];
@@ -67,7 +69,9 @@ static bool is_entry_name(const char *name) {
   }
   if (i != 2 * OC_DIGEST_SIZE - 2)
     return false;
-  return name[i] == '\0' || strcmp(name + i, OC_STORE_MANIFEST_SUFFIX) == 0;
+  *record = strcmp(name + i, OC_STORE_RECORD_SUFFIX) == 0;
+  return name[i] == '\0' || strcmp(name + i, OC_STORE_MANIFEST_SUFFIX) == 0 ||
+         *record;
 }
 
 static int by_mtime(const void *a, const void *b) {
@@ -111,7 +115,8 @@ static oc_status scan_shard(const oc_store *store, int dirfd,
         (void)unlinkat(dirfd, name, 0);
       continue;
     }
-    if (!is_entry_name(name))
+    bool record;
+    if (!is_entry_name(name, &record))
       continue; /* ".", "..", ".size", or something not ours: left alone */
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
       continue; /* evicted or replaced meanwhile */
@@ -136,8 +141,9 @@ static oc_status scan_shard(const oc_store *store, int dirfd,
     snprintf(c->name, sizeof c->name, "%s", name);
     c->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     c->bytes = disk_size((uint64_t)st.st_size);
+    c->record = record;
     result->bytes += c->bytes;
-    result->entries++;
+    result->entries += !record;
   }
   closedir(dir);
 
@@ -148,12 +154,12 @@ static oc_status scan_shard(const oc_store *store, int dirfd,
       if (protect && strcmp(list[i].name, protect) == 0)
         continue;
       if (unlinkat(dirfd, list[i].name, 0) == 0) {
-        result->evicted++;
+        result->evicted += !list[i].record;
       } else if (errno != ENOENT) {
         continue; /* could not remove it: it still takes space */
       }
       result->bytes -= list[i].bytes;
-      result->entries--;
+      result->entries -= !list[i].record;
     }
   }
   free(list);

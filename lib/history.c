@@ -136,6 +136,17 @@ static oc_status read_record(const char *path, oc_buffer *out, oc_error *err) {
                          err);
 }
 
+oc_status oc_history_last(const oc_config *cfg, const char *output_path,
+                          oc_buffer *out, oc_error *err) {
+  char dir[PATH_MAX], path[PATH_MAX + 8];
+  oc_status status = history_dir(cfg, output_path, dir, sizeof dir, err);
+  if (status != OC_OK)
+    return status;
+  snprintf(path, sizeof path, "%s/last", dir);
+  out->size = 0;
+  return read_record(path, out, err);
+}
+
 /* ---- the diff ------------------------------------------------------------ */
 
 typedef struct {

@@ -5,6 +5,7 @@
 #include "objcache/stats.h"
 
 #include "fsutil.h"
+#include "objcache/misses.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +51,8 @@ static const char *const stat_names[OC_STAT_COUNT] = {
     [OC_STAT_REMOTE_MANIFEST_HITS] = "remote_manifest_hits",
     [OC_STAT_REMOTE_MANIFEST_MISSES] = "remote_manifest_misses",
     [OC_STAT_REMOTE_MANIFEST_WRITES] = "remote_manifest_writes",
+    [OC_STAT_VERIFY_CHECKED] = "verify_checked",
+    [OC_STAT_VERIFY_MISMATCHES] = "verify_mismatches",
 };
 
 const char *oc_stat_name(oc_stat stat) {
@@ -321,6 +324,13 @@ oc_status oc_stats_zero(const char *cache_dir, oc_error *err) {
     if (e != 0 && result == OC_OK)
       result = oc_fail(err, oc_fs_errno_status(e), "cannot reset %s: %s", path,
                        strerror(e));
+  }
+  /* The miss report covers the compiles since the last zeroing. */
+  oc_error misses_err;
+  if (oc_misses_zero(cache_dir, &misses_err) != OC_OK && result == OC_OK) {
+    if (err)
+      *err = misses_err;
+    result = misses_err.status;
   }
   return result;
 }

@@ -320,3 +320,104 @@ static oc_status write_entry(oc_store *store, const oc_digest *key,
   close(dirfd);
   return OC_OK;
 }
+
+/* ---- writer records -------------------------------------------------------
+ * A record is a few tens of kilobytes of repetitive text; zstd's fastest
+ * level makes it a few kilobytes. */
+
+#define RECORD_MAX_FILE ((size_t)16 << 20)
+#define RECORD_MAX_TEXT ((size_t)64 << 20)
+
+static void record_name(const oc_digest *key, unsigned *shard,
+                        char name[OC_STORE_ENTRY_NAME_MAX]) {
+  char hex[63];
+  split_key(key, shard, hex);
+  snprintf(name, OC_STORE_ENTRY_NAME_MAX, "%s%s", hex, OC_STORE_RECORD_SUFFIX);
+}
+
+oc_status oc_store_put_record(oc_store *store, const oc_digest *key,
+                              const char *record, size_t len, oc_error *err) {
+  if (!store || !key || (!record && len > 0))
+    return oc_fail(err, OC_INVALID, "oc_store_put_record: NULL argument");
+  if (store->read_only || store->remote_only)
+    return OC_OK;
+  if (len > RECORD_MAX_TEXT)
+    return oc_fail(err, OC_INVALID, "factor record of %zu bytes is too large",
+                   len);
+  size_t bound = ZSTD_compressBound(len);
+  void *packed = malloc(bound);
+  if (!packed)
+    return oc_fail(err, OC_NO_MEMORY, "out of memory");
+  size_t packed_len = ZSTD_compress(packed, bound, len ? record : "", len, 1);
+  if (ZSTD_isError(packed_len)) {
+    free(packed);
+    return oc_fail(err, OC_INVALID, "zstd compression failed: %s",
+                   ZSTD_getErrorName(packed_len));
+  }
+  unsigned shard;
+  char name[OC_STORE_ENTRY_NAME_MAX];
+  record_name(key, &shard, name);
+  oc_status status = OC_OK;
+  int dirfd = oc_store_open_shard(store, shard, true, err, &status);
+  if (dirfd >= 0) {
+    status =
+        oc_store_write_file(store, dirfd, shard, name, packed, packed_len, err);
+    if (status == OC_OK)
+      oc_store_account_put(store, dirfd, shard, name, packed_len);
+    close(dirfd);
+  }
+  free(packed);
+  return status;
+}
+
+oc_status oc_store_get_record(oc_store *store, const oc_digest *key,
+                              oc_buffer *record, oc_error *err) {
+  if (!store || !key || !record)
+    return oc_fail(err, OC_INVALID, "oc_store_get_record: NULL argument");
+  unsigned shard;
+  char name[OC_STORE_ENTRY_NAME_MAX];
+  record_name(key, &shard, name);
+  oc_status status = OC_OK;
+  int dirfd = oc_store_open_shard(store, shard, false, err, &status);
+  if (dirfd < 0)
+    return status;
+  char path[PATH_MAX + 80];
+  snprintf(path, sizeof path, "%s/%02x/%s", store->objects, shard, name);
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  close(dirfd);
+  if (fd < 0) {
+    int e = errno;
+    if (e == ENOENT)
+      return OC_NOT_FOUND;
+    return oc_fail(err, e == ELOOP ? OC_CORRUPT : oc_fs_errno_status(e),
+                   "cannot open %s: %s", path, strerror(e));
+  }
+  oc_buffer packed = {0};
+  status = oc_fs_read_fd(fd, path, RECORD_MAX_FILE, &packed, err);
+  close(fd);
+  if (status != OC_OK) {
+    oc_buffer_free(&packed);
+    return status;
+  }
+  /* Hostile bytes: one frame that declares its size, within the bound. */
+  unsigned long long size = ZSTD_getFrameContentSize(
+      packed.data ? packed.data : (const void *)"", packed.size);
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
+      size > RECORD_MAX_TEXT) {
+    oc_buffer_free(&packed);
+    return oc_fail(err, OC_CORRUPT, "damaged factor record %s", path);
+  }
+  record->size = 0;
+  status = oc_buffer_reserve(record, (size_t)size + 1);
+  if (status != OC_OK) {
+    oc_buffer_free(&packed);
+    return oc_fail(err, status, "out of memory");
+  }
+  size_t got =
+      ZSTD_decompress(record->data, (size_t)size, packed.data, packed.size);
+  oc_buffer_free(&packed);
+  if (ZSTD_isError(got) || got != size)
+    return oc_fail(err, OC_CORRUPT, "damaged factor record %s", path);
+  record->size = got;
+  return OC_OK;
+}

@@ -41,6 +41,10 @@ struct oc_store {
 #define OC_STORE_TEMP_MAX_AGE_SECONDS 3600
 /* A direct-mode manifest is objects/<xx>/<62 hex> plus this suffix. */
 #define OC_STORE_MANIFEST_SUFFIX ".m"
+/* The factor record of the compile that wrote an entry (verify mode's
+ * evidence) is objcache/<xx>/<62 hex> plus this suffix, zstd-compressed. It
+ * counts against max_size but not as an entry, and ages out on its own. */
+#define OC_STORE_RECORD_SUFFIX ".f"
 /* Room for an entry or manifest name and its NUL. */
 #define OC_STORE_ENTRY_NAME_MAX 66
 /* Name of the per-shard size counter (also the shard's lock file). */

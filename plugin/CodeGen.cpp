@@ -1,4 +1,4 @@
-//===- CodeGen.cpp - Code generation into memory, and module stripping ---===//
+//===- CodeGen.cpp - Code generation into memory, and emptying on a hit ---===//
 #include "CodeGen.h"
 
 #include "clang/Basic/CodeGenOptions.h"
@@ -10,8 +10,10 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 
 using namespace llvm;
 
@@ -37,18 +39,67 @@ bool runCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
   return true;
 }
 
-void stripModule(Module &M) {
-  for (GlobalAlias &Alias : llvm::make_early_inc_range(M.aliases())) {
-    Alias.replaceAllUsesWith(PoisonValue::get(Alias.getType()));
-    Alias.eraseFromParent();
-  }
-  for (GlobalIFunc &IFunc : llvm::make_early_inc_range(M.ifuncs())) {
-    IFunc.replaceAllUsesWith(PoisonValue::get(IFunc.getType()));
-    IFunc.eraseFromParent();
-  }
+// Erases one global value that no longer refers to anything. Its last
+// users can only be constants nobody uses (a getelementptr once in an
+// initializer): those go first; anything else left is pointed at poison
+// rather than left dangling.
+template <typename GlobalT> static void eraseGlobal(GlobalT &GV) {
+  GV.removeDeadConstantUsers();
+  if (!GV.use_empty())
+    GV.replaceAllUsesWith(PoisonValue::get(GV.getType()));
+  GV.eraseFromParent();
+}
+
+void emptyModule(Module &M) {
+  // First cut every reference between global values (bodies, initializers,
+  // aliasees, resolvers), so that nothing erased below is still in use.
   for (Function &F : M)
     if (!F.isDeclaration())
       F.deleteBody();
+  for (GlobalVariable &GV : M.globals())
+    if (GV.hasInitializer())
+      GV.setInitializer(nullptr);
+  while (!M.ifunc_empty())
+    eraseGlobal(*M.ifunc_begin());
+  while (!M.alias_empty())
+    eraseGlobal(*M.alias_begin());
+  while (!M.global_empty())
+    eraseGlobal(*M.global_begin());
+  while (!M.empty())
+    eraseGlobal(*M.begin());
+  // File-scope asm(): never emitted on a hit, and no pass should parse it.
+  M.setModuleInlineAsm("");
+}
+
+bool isEmptiedModule(const Module &M, std::string &Problem) {
+  if (!M.empty() || !M.global_empty() || !M.alias_empty() || !M.ifunc_empty() ||
+      !M.getModuleInlineAsm().empty()) {
+    Problem = "global values or inline assembly are left";
+    return false;
+  }
+  std::string Message;
+  raw_string_ostream OS(Message);
+  bool BrokenDebugInfo = false;
+  bool Broken = verifyModule(M, &OS, &BrokenDebugInfo);
+  if (!Broken && !BrokenDebugInfo)
+    return true;
+  OS.flush();
+  StringRef First = StringRef(Message).trim().split('\n').first;
+  Problem = Broken ? "the IR verifier rejects it"
+                   : "the IR verifier rejects its debug information";
+  if (!First.empty())
+    Problem += ": " + First.str();
+  return false;
+}
+
+bool emptiesCleanly(const Module &M, std::string &Problem) {
+  std::unique_ptr<Module> Copy = CloneModule(M);
+  if (!Copy) {
+    Problem = "cannot copy the module";
+    return false;
+  }
+  emptyModule(*Copy);
+  return isEmptiedModule(*Copy, Problem);
 }
 
 WatchingDiagnosticHandler::WatchingDiagnosticHandler(

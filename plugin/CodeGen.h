@@ -1,9 +1,10 @@
-//===- CodeGen.h - Code generation into memory, and module stripping -----===//
+//===- CodeGen.h - Code generation into memory, and emptying on a hit -----===//
 //
 // On a miss objcache runs clang's code generation step itself, into a
 // buffer, so that the exact bytes clang would write can be both stored and
-// written to clang's output stream. On a hit the module is stripped at
-// pipeline start so the optimizer has nothing to do.
+// written to clang's output stream. On a hit the module is emptied at
+// pipeline start so that neither the optimizer nor any pass clang adds after
+// it (sanitizers, coverage, profiling) has anything to work on.
 //
 //===----------------------------------------------------------------------===//
 #ifndef OBJCACHE_PLUGIN_CODEGEN_H
@@ -13,6 +14,7 @@
 #include "llvm/IR/DiagnosticHandler.h"
 #include "llvm/Support/CodeGen.h"
 #include <memory>
+#include <string>
 
 namespace clang {
 class CodeGenOptions;
@@ -33,10 +35,26 @@ bool runCodeGen(llvm::Module &M, llvm::TargetMachine &TM,
                 const clang::CodeGenOptions &CodeGenOpts,
                 llvm::SmallVectorImpl<char> &Out);
 
-// Deletes every function body, alias and ifunc so the optimization pipeline
-// runs over declarations only. The module must not reach code generation
-// afterwards: the pre-codegen hook serves the cached object instead.
-void stripModule(llvm::Module &M);
+// Empties the module for a hit: every function, global variable, alias and
+// ifunc goes (so do llvm.global_ctors/dtors, llvm.used, llvm.compiler.used
+// and every other special global), and the module-level inline assembly.
+// What is left is, up to metadata, what clang builds for an empty
+// translation unit with the same options: target triple, data layout,
+// module flags and named metadata (docs/design.md explains why every later
+// pass accepts it). The module must
+// not reach code generation afterwards: the pre-codegen hook serves the
+// cached object instead.
+void emptyModule(llvm::Module &M);
+
+// True when M is what emptyModule promises: no global value, no inline
+// assembly, and the IR verifier accepts it (debug info included). Otherwise
+// Problem says what is wrong.
+bool isEmptiedModule(const llvm::Module &M, std::string &Problem);
+
+// Empties a copy of M and checks the copy, leaving M untouched: the hit
+// path's self-test, run before M itself is emptied, while a normal compile
+// is still possible. Costs a copy of the module: for debug mode.
+bool emptiesCleanly(const llvm::Module &M, std::string &Problem);
 
 // Wraps the context's diagnostic handler (clang's) and remembers whether any
 // warning, error or remark reached it after the front end. Such a compile is

@@ -10,6 +10,7 @@
 extern "C" {
 #include "objcache/history.h"
 #include "objcache/log.h"
+#include "objcache/misses.h"
 }
 
 #include "llvm/Support/raw_ostream.h"
@@ -89,7 +90,11 @@ void CompileState::finish() {
   switch (Result) {
   case Outcome::Hit:
     Delta.value[OC_STAT_HITS] = 1;
-    Delta.value[OC_STAT_TIME_SAVED_MS] = CachedMeta.compile_time_ms;
+    // A verified hit compiled all the same: it saved nothing.
+    if (Verify == VerifyState::Off)
+      Delta.value[OC_STAT_TIME_SAVED_MS] = CachedMeta.compile_time_ms;
+    Delta.value[OC_STAT_VERIFY_CHECKED] = Verify == VerifyState::Checked;
+    Delta.value[OC_STAT_VERIFY_MISMATCHES] = Verify == VerifyState::Mismatch;
     break;
   case Outcome::Miss:
     Delta.value[OC_STAT_MISSES] = 1;
@@ -110,9 +115,11 @@ void CompileState::finish() {
   // unwritable (a shared cache others fill): its stats are best effort,
   // never a warning on every compile.
   if (oc_stats_add(Config.cache_dir, &Delta, &Err) != OC_OK && !Warned &&
-      !Config.read_only)
+      !Config.read_only) {
     llvm::errs() << "objcache: warning: cannot update statistics: "
                  << Err.message << "\n";
+    Warned = true;
+  }
 
   if (Config.logfile[0]) {
     auto Elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -126,12 +133,31 @@ void CompileState::finish() {
                    << "\n";
   }
 
-  if (Config.debug && !FactorRecord.empty() && OutputPath != "-") {
-    if (oc_history_record(&Config, OutputPath.c_str(), FactorRecord.data(),
-                          FactorRecord.size(), &Err) != OC_OK)
-      llvm::errs() << "objcache: warning: cannot record factors: "
-                   << Err.message << "\n";
+  recordHistory();
+}
+
+void CompileState::recordHistory() {
+  // Always, not only with debug: --explain and --show-misses work after
+  // the fact, for a cost measured in docs/bench.md (well under 1% of a
+  // cold build). A miss is explained against the previous record first.
+  // After a reported fault the cache dir is likely unwritable too: one
+  // warning line per compile is enough.
+  if (FactorRecord.empty() || OutputPath == "-" || Result == Outcome::Error)
+    return;
+  oc_error Err{};
+  if (Result == Outcome::Miss &&
+      oc_misses_note(&Config, OutputPath.c_str(), FactorRecord.data(),
+                     FactorRecord.size(), &Err) != OC_OK &&
+      !Warned) {
+    llvm::errs() << "objcache: warning: cannot log the miss: " << Err.message
+                 << "\n";
+    Warned = true;
   }
+  if (oc_history_record(&Config, OutputPath.c_str(), FactorRecord.data(),
+                        FactorRecord.size(), &Err) != OC_OK &&
+      !Warned)
+    llvm::errs() << "objcache: warning: cannot record factors: " << Err.message
+                 << "\n";
 }
 
 } // namespace objcache

@@ -36,6 +36,9 @@ namespace objcache {
 // Pending: nothing decided yet. Lookup: a miss, code generation to come.
 enum class Outcome { Pending, Lookup, Hit, Miss, Uncacheable, Error, Disabled };
 
+// Verify mode (Verify.h): Running from the sampled hit to the comparison.
+enum class VerifyState { Off, Running, Checked, Mismatch };
+
 struct CompileState {
   clang::CompilerInstance *CI = nullptr;
 
@@ -51,9 +54,10 @@ struct CompileState {
   Outcome Result = Outcome::Pending;
   oc_digest Key{};
   std::string KeyHex;
-  std::string FactorRecord; // only with debug on
+  std::string FactorRecord; // for the history and the entry's writer record
   oc_buffer CachedObject{}; // the object to serve on a hit
   oc_entry_meta CachedMeta{};
+  VerifyState Verify = VerifyState::Off;
   bool BackendDiagnosed = false; // a warning/error/remark after the front end
   bool StartSeen = false;        // the pipeline-start pass ran
   bool CodeGenSeen = false;      // the pre-codegen callback ran
@@ -80,6 +84,8 @@ struct CompileState {
   void finish();
   // Writes the direct-mode record when the launcher asked for one.
   void recordForDirectMode();
+  // Keeps the factor record for --explain, and logs why a miss missed.
+  void recordHistory();
 };
 
 // The state of the compilation running on this thread, or null.

@@ -5,8 +5,8 @@
 //      that captures the CompilerInstance and decides up front whether the
 //      compilation is cacheable at all;
 //   2. a pass at the very start of the optimization pipeline that computes
-//      the key and looks it up; on a hit it strips the module so the
-//      optimizer has nothing to do;
+//      the key and looks it up; on a hit it empties the module so that the
+//      optimizer and clang's later passes have nothing to do;
 //   3. the pre-codegen callback: on a hit it writes the cached object to
 //      clang's output stream; on a miss it runs code generation into memory,
 //      stores the object and writes it out.
@@ -18,6 +18,7 @@
 #include "DirectRecord.h"
 #include "InlineAsmRule.h"
 #include "KeyFactors.h"
+#include "Verify.h"
 
 extern "C" {
 #include "objcache/store.h"
@@ -222,6 +223,22 @@ void countIrInput() {
   State.finish();
 }
 
+// A hit. Every check comes before the module changes: once it is emptied
+// its code is gone, and only the cached object can be written.
+void takeHit(CompileState &State, Module &M) {
+  // Debug mode (and the tests) first empty a copy: a module the verifier
+  // rejects would reach clang's later passes, so compile normally instead.
+  std::string Problem;
+  if (State.Config.debug && !emptiesCleanly(M, Problem)) {
+    oc_buffer_free(&State.CachedObject);
+    State.reportError("the hit path would leave an invalid module (" + Problem +
+                      ")");
+    return;
+  }
+  State.Result = Outcome::Hit;
+  emptyModule(M);
+}
+
 void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   if (!targetMachineMatches(Pipeline.TM, M)) {
     State.reportError("cannot read clang's target machine");
@@ -234,7 +251,8 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
                               "are cached)");
     return;
   }
-  oc_key_builder *Key = oc_key_builder_new(State.Config.debug);
+  // The record is kept for every compile (history, the entry's writer).
+  oc_key_builder *Key = oc_key_builder_new(true);
   if (!Key) {
     State.reportError("out of memory");
     return;
@@ -267,8 +285,9 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   oc_store_close(Store);
   switch (Status) {
   case OC_OK:
-    State.Result = Outcome::Hit;
-    stripModule(M);
+    if (startVerify(State, M))
+      return; // verify mode: compile as on a miss, compare in preCodeGen
+    takeHit(State, M);
     return;
   case OC_CORRUPT:
     // The store removed the bad entry; compiling afresh replaces it.
@@ -347,6 +366,10 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
     return false;
   }
   OS.write(Object.data(), Object.size());
+  if (State->Verify == VerifyState::Running) {
+    finishVerify(*State, Object);
+    return true;
+  }
 
   if (State->BackendDiagnosed) {
     State->markUncacheable(OC_STAT_UNCACHEABLE_BACKEND_DIAG,
@@ -363,6 +386,9 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
   if (Status == OC_OK)
     Status = oc_store_put(Store, &State->Key, Object.data(), Object.size(),
                           &Meta, &Err);
+  if (Status == OC_OK) // verify mode's evidence of what this compile saw
+    (void)oc_store_put_record(Store, &State->Key, State->FactorRecord.data(),
+                              State->FactorRecord.size(), nullptr);
   if (const char *Warning = oc_store_warning(Store))
     State->noteFault(Warning);
   oc_store_take_stats(Store, &State->StoreStats);

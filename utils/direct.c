@@ -35,6 +35,7 @@
 #include "objcache/replay.h"
 #include "objcache/stats.h"
 #include "objcache/store.h"
+#include "objcache/verify.h"
 #include "tool.h"
 
 #include <errno.h>
@@ -67,6 +68,8 @@ typedef struct {
   char cwd[PATH_MAX]; /* as clang sees it ($PWD when it is the same dir) */
   uint64_t started_ms;
   bool store_warned; /* the store's fault has been shown */
+  bool recorded;     /* the compile recorded a candidate, with this key: */
+  oc_digest recorded_key;
 } direct_ctx;
 
 static uint64_t now_ms(void) {
@@ -702,6 +705,8 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
     warn(ctx->cfg, err.message);
   else
     record_history(ctx, &c);
+  ctx->recorded = true;
+  ctx->recorded_key = c.result_key;
   /* The stderr bytes belong to their buffer. */
   c.stderr_data = NULL;
   oc_manifest_candidate_free(&c);
@@ -822,6 +827,80 @@ static int compile_and_record(direct_ctx *ctx, const char *path,
   return WEXITSTATUS(status);
 }
 
+/* ---- verify mode ------------------------------------------------------- */
+
+/* A sampled direct hit: compiles instead (the plugin, told to verify every
+ * hit, recompiles and compares the IR-level entry and counts the compile as
+ * the hit it is), then compares what the compile wrote with the object the
+ * direct hit would have served. That second comparison is only needed when
+ * the compile found another IR key than the candidate's: with the same key
+ * the plugin compared the very same object. The compile's output is what
+ * the user keeps; its new candidate is the newest, so it wins next time. */
+static int verify_direct_hit(direct_ctx *ctx, const oc_manifest_candidate *c,
+                             const oc_buffer *served, const char *path,
+                             const char *flag, char **argv, bool add_color) {
+  setenv("OBJCACHE_VERIFY", "100", 1);
+  int rc = compile_and_record(ctx, path, flag, argv, add_color);
+  if (rc != 0 ||
+      (ctx->recorded && oc_digest_equal(&ctx->recorded_key, &c->result_key)))
+    return rc;
+  oc_buffer fresh = {0};
+  int fd = open(ctx->args.output, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  bool readable =
+      fd >= 0 && oc_fs_read_fd(fd, ctx->args.output, OC_ENTRY_MAX_CONTENT,
+                               &fresh, NULL) == OC_OK;
+  if (fd >= 0)
+    close(fd);
+  if (!readable) {
+    oc_buffer_free(&fresh);
+    return rc;
+  }
+  oc_verify_output cached_out = {"object", served->data, served->size};
+  oc_verify_output fresh_out = {"object", fresh.data, fresh.size};
+  /* Without a new candidate (the plugin warned: a mismatch it caught and
+   * fixed, say) the candidate's entry tells: when it now holds the fresh
+   * object, the plugin compared that key itself. */
+  oc_buffer now = {0};
+  if (!ctx->recorded &&
+      oc_store_get(ctx->store, &c->result_key, &now, NULL, NULL) == OC_OK) {
+    oc_verify_output now_out = {"object", now.data, now.size};
+    bool handled = !oc_verify_compare(&now_out, 1, &fresh_out, 1);
+    oc_buffer_free(&now);
+    if (handled) {
+      oc_buffer_free(&fresh);
+      return rc;
+    }
+  }
+  oc_buffer_free(&now);
+  const char *differing = oc_verify_compare(&cached_out, 1, &fresh_out, 1);
+  if (!differing) {
+    count(ctx->cfg, OC_STAT_VERIFY_CHECKED, 1);
+  } else {
+    char hex[OC_DIGEST_HEX_SIZE], dir[PATH_MAX], output[PATH_MAX];
+    oc_digest_to_hex(&ctx->direct_key, hex);
+    if (!tool_clean_absolute(ctx->args.output, output, sizeof output))
+      snprintf(output, sizeof output, "%s", ctx->args.output);
+    oc_verify_evidence ev = {.key_hex = hex,
+                             .output_path = output,
+                             .differing = differing,
+                             .cached = &cached_out,
+                             .ncached = 1,
+                             .fresh = &fresh_out,
+                             .nfresh = 1};
+    oc_error err = {0};
+    bool kept = oc_verify_keep(ctx->cfg, &ev, dir, sizeof dir, &err) == OC_OK;
+    fprintf(stderr,
+            "objcache: warning: verify: the direct-mode %s of key %s differs "
+            "from a fresh compile of %s; wrote the fresh one and recorded a "
+            "new candidate (%s%s)\n",
+            differing, hex, output,
+            kept ? "evidence in " : "no evidence: ", kept ? dir : err.message);
+    count(ctx->cfg, OC_STAT_VERIFY_MISMATCHES, 1);
+  }
+  oc_buffer_free(&fresh);
+  return rc;
+}
+
 /* ---- the entry point ----------------------------------------------------- */
 
 /* Whether clang, writing to the user's stderr, would colour: a terminal
@@ -889,10 +968,26 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   snprintf(why, sizeof why, "%s",
            status == OC_OK ? "no candidate left" : "no manifest");
   int rc = 0;
+  bool verify = oc_verify_sample(cfg);
   for (size_t i = manifest.count; i-- > 0 && rc == 0;) {
     char mismatch[PATH_MAX + 32];
     if (candidate_matches(cfg, &manifest.candidates[i], mismatch,
                           sizeof mismatch)) {
+      if (verify) {
+        oc_buffer served = {0};
+        if (oc_store_get(ctx.store, &manifest.candidates[i].result_key, &served,
+                         NULL, &err) == OC_OK) {
+          rc = verify_direct_hit(&ctx, &manifest.candidates[i], &served, path,
+                                 flag, argv, add_color);
+          oc_buffer_free(&served);
+          oc_manifest_free(&manifest);
+          report_store(&ctx);
+          oc_store_close(ctx.store);
+          oc_key_builder_free(ctx.key);
+          return rc;
+        }
+        oc_buffer_free(&served);
+      }
       rc = serve(&ctx, &manifest.candidates[i]);
       if (rc == 0)
         snprintf(why, sizeof why,

@@ -1,6 +1,7 @@
 /* explain_cmd.c - `objcache --explain FILE.o`: what changed between the
- * last two compiles of FILE.o, from the factor records that compiles keep
- * when debug is on.
+ * last two compiles of FILE.o, from the factor records every compile keeps
+ * (direct mode's own records, of the files a compile read, only with debug
+ * on).
  *
  * The plugin records under the output path made absolute and cleaned of
  * "." and ".." (LLVM's make_absolute + remove_dots), so FILE.o is turned
@@ -98,9 +99,9 @@ int tool_explain(const oc_config *cfg, const char *object) {
     status = OC_OK;
   if (status == OC_NOT_FOUND && !cfg->debug)
     fprintf(stderr,
-            "objcache: note: compiles keep the records --explain compares "
-            "only with debug on (OBJCACHE_DEBUG=1, or debug = true in "
-            "objcache.conf)\n");
+            "objcache: note: no compile of this file is recorded; direct "
+            "mode keeps its records (the files a compile read) only with "
+            "debug on (OBJCACHE_DEBUG=1, or debug = true in objcache.conf)\n");
   oc_buffer_free(&out);
   return status == OC_OK ? TOOL_OK : TOOL_FAILED;
 }

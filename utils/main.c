@@ -23,14 +23,16 @@ static const char usage[] =
     "Options:\n"
     "  -s, --show-stats     show statistics for people\n"
     "      --print-stats    print statistics as name<TAB>value lines\n"
-    "      --format FORMAT  --print-stats as tab (the default) or json\n"
+    "      --format FORMAT  --print-stats and --show-misses as tab (the\n"
+    "                       default) or json\n"
     "  -z, --zero-stats     zero the statistics\n"
     "  -C, --clear          remove every cached object\n"
     "  -c, --cleanup        evict down to the size limit, remove stale files\n"
     "  -M, --max-size SIZE  set max_size in objcache.conf (e.g. 500M, 10G)\n"
     "  -p, --show-config    show every setting and where it came from\n"
     "      --explain FILE.o say what changed between the last two compiles\n"
-    "                       of FILE.o (needs OBJCACHE_DEBUG=1 when compiling)\n"
+    "                       of FILE.o\n"
+    "      --show-misses    how many compiles missed since -z, and why\n"
     "      --print-plugin   print the path of the plugin for -fpass-plugin=\n"
     "  -V, --version        print the version\n"
     "  -h, --help           print this help\n"
@@ -50,13 +52,20 @@ enum action_kind {
   ACT_MAX_SIZE,
   ACT_SHOW_CONFIG,
   ACT_EXPLAIN,
+  ACT_SHOW_MISSES,
   ACT_PRINT_PLUGIN,
   ACT_VERSION,
   ACT_HELP,
 };
 
 /* Long-only options get codes past the range of short option letters. */
-enum { OPT_PRINT_STATS = 256, OPT_EXPLAIN, OPT_PRINT_PLUGIN, OPT_FORMAT };
+enum {
+  OPT_PRINT_STATS = 256,
+  OPT_EXPLAIN,
+  OPT_PRINT_PLUGIN,
+  OPT_FORMAT,
+  OPT_SHOW_MISSES
+};
 
 static const struct option long_options[] = {
     {"show-stats", no_argument, NULL, 's'},
@@ -69,6 +78,8 @@ static const struct option long_options[] = {
     {"show-config", no_argument, NULL, 'p'},
     {"explain", required_argument, NULL, OPT_EXPLAIN},
     {"print-plugin", no_argument, NULL, OPT_PRINT_PLUGIN},
+    {"show-misses", no_argument, NULL, OPT_SHOW_MISSES},
+    {"format", required_argument, NULL, OPT_FORMAT},
     {"version", no_argument, NULL, 'V'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -101,16 +112,17 @@ static bool needs_config(enum action_kind kind) {
   return kind != ACT_PRINT_PLUGIN && kind != ACT_VERSION && kind != ACT_HELP;
 }
 
-/* --format applies to every --print-stats of the command line, wherever it
- * stands (`--format=json --print-stats` and the reverse); the last wins. */
-static bool stats_json;
+/* --format applies to every --print-stats and --show-misses of the command
+ * line, wherever it stands (`--format=json --print-stats` and the
+ * reverse); the last wins. */
+static bool format_json;
 
 static int run(const action *act, oc_config *cfg) {
   switch (act->kind) {
   case ACT_SHOW_STATS:
     return tool_show_stats(cfg);
   case ACT_PRINT_STATS:
-    return tool_print_stats(cfg, stats_json);
+    return tool_print_stats(cfg, format_json);
   case ACT_ZERO_STATS:
     return tool_zero_stats(cfg);
   case ACT_CLEAR:
@@ -121,6 +133,8 @@ static int run(const action *act, oc_config *cfg) {
     return tool_show_config(cfg);
   case ACT_EXPLAIN:
     return tool_explain(cfg, act->arg);
+  case ACT_SHOW_MISSES:
+    return tool_show_misses(cfg, format_json);
   case ACT_PRINT_PLUGIN:
     return tool_print_plugin();
   case ACT_MAX_SIZE: {
@@ -194,6 +208,9 @@ int main(int argc, char **argv) {
     case OPT_PRINT_PLUGIN:
       act.kind = ACT_PRINT_PLUGIN;
       break;
+    case OPT_SHOW_MISSES:
+      act.kind = ACT_SHOW_MISSES;
+      break;
     case OPT_FORMAT:
       if (strcmp(optarg, "json") != 0 && strcmp(optarg, "tab") != 0) {
         fprintf(stderr,
@@ -202,7 +219,7 @@ int main(int argc, char **argv) {
                 optarg);
         return TOOL_USAGE;
       }
-      stats_json = strcmp(optarg, "json") == 0;
+      format_json = strcmp(optarg, "json") == 0;
       continue; /* a setting, not an action */
     case 'V':
       act.kind = ACT_VERSION;

@@ -168,6 +168,10 @@ int tool_show_stats(const oc_config *cfg) {
            100.0 * (double)hits / (double)lookups);
   else
     printf("Hit rate          - (no cacheable compiles yet)\n");
+  if (cfg->verify || v[OC_STAT_VERIFY_CHECKED] || v[OC_STAT_VERIFY_MISMATCHES])
+    printf("Verified hits     %" PRIu64 "  (%" PRIu64 " mismatches)\n",
+           v[OC_STAT_VERIFY_CHECKED] + v[OC_STAT_VERIFY_MISMATCHES],
+           v[OC_STAT_VERIFY_MISMATCHES]);
   printf("Uncacheable       %" PRIu64 "\n", v[OC_STAT_UNCACHEABLE]);
   for (int i = OC_STAT_UNCACHEABLE + 1; i < OC_STAT_ERRORS; i++)
     if (v[i])

@@ -122,6 +122,7 @@ int tool_set_max_size(const oc_config *cfg, const char *size);
 int tool_clear(const oc_config *cfg);
 int tool_cleanup(const oc_config *cfg);
 int tool_explain(const oc_config *cfg, const char *object);
+int tool_show_misses(const oc_config *cfg, bool json);
 int tool_print_plugin(void);
 
 /* json.c: text as a JSON string, quoted and escaped (invalid UTF-8 bytes

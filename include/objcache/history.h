@@ -1,6 +1,6 @@
 /* objcache/history.h - factor records per output file, for --explain.
  *
- * With debug on, every compile records its factor record (see key.h) under
+ * Every compile records its factor record (see key.h) under
  * <cache_dir>/history/, keyed by the absolute path of its output file; the
  * last two records of each output are kept. `objcache --explain foo.o` then
  * says which factors changed between the last two compiles of foo.o. */
@@ -17,6 +17,11 @@ extern "C" {
 /* Appends a record for output_path (absolute), keeping the previous one. */
 oc_status oc_history_record(const oc_config *cfg, const char *output_path,
                             const char *record, size_t len, oc_error *err);
+
+/* Reads the newest record of output_path into out (replacing its
+ * contents). OC_NOT_FOUND when there is none. */
+oc_status oc_history_last(const oc_config *cfg, const char *output_path,
+                          oc_buffer *out, oc_error *err);
 
 /* Writes an explanation in words into out. OC_NOT_FOUND when the output has
  * no previous compile recorded (out then says so too). */

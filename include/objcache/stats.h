@@ -57,6 +57,11 @@ typedef enum oc_stat {
   OC_STAT_REMOTE_MANIFEST_HITS,   /* local manifest misses the remote served */
   OC_STAT_REMOTE_MANIFEST_MISSES, /* ... it had none usable */
   OC_STAT_REMOTE_MANIFEST_WRITES, /* manifests uploaded (after a merge) */
+  /* Verify mode (store.md): sampled hits compiled afresh and compared.
+   * Each is also one of `hits`. */
+  OC_STAT_VERIFY_CHECKED,    /* the fresh output equalled the cached one */
+  OC_STAT_VERIFY_MISMATCHES, /* it did not: fresh output served, entry
+                                replaced */
   OC_STAT_COUNT
 } oc_stat;
 

@@ -55,6 +55,17 @@ oc_status oc_store_put(oc_store *store, const oc_digest *key,
                        const void *object, size_t size,
                        const oc_entry_meta *meta, oc_error *err);
 
+/* The factor record (key.h) of the compile that wrote key's entry, kept
+ * beside it (compressed) so that verify mode can show what the writer saw.
+ * Local only: an entry that came from the remote has none. put is a no-op
+ * with read_only or remote_only. get: OC_NOT_FOUND when none is kept (never
+ * written, or aged out: it counts against max_size, not as an entry);
+ * OC_CORRUPT when the file is damaged or over 64 MiB decompressed. */
+oc_status oc_store_put_record(oc_store *store, const oc_digest *key,
+                              const char *record, size_t len, oc_error *err);
+oc_status oc_store_get_record(oc_store *store, const oc_digest *key,
+                              oc_buffer *record, oc_error *err);
+
 /* A fault that get or put survived (the remote went down, a remote value
  * was invalid, a remote hit could not be kept locally), as one line for
  * the caller to show and count as an error; NULL when there was none. It

@@ -178,11 +178,12 @@ static void every_key_from_file_and_env(void **unused) {
              "remote = redis://host:6379\nread_only = yes\n"
              "remote_only = 1\nremote_connect_timeout = 250ms\n"
              "remote_timeout = 3s\nremote_expiry = 7d\n"
-             "remote_read_only = yes\n"
+             "remote_read_only = yes\nverify = 2.5\n"
              "remote_secret = 0123456789abcdef\nmax_object_size = 64M\n");
   oc_config cfg;
   oc_error err;
   assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_int_equal(cfg.verify, 250);
   assert_string_equal(cfg.warning, "");
   assert_string_equal(cfg.remote_secret, "0123456789abcdef");
   assert_int_equal(cfg.max_object_size, (uint64_t)64 << 20);
@@ -268,6 +269,10 @@ static const bad_case bad_cases[] = {
     {"read_only", "y", "true, false"},
     {"remote_only", "nope", "true, false"},
     {"remote_read_only", "ro", "true, false"},
+    {"verify", "101", "from 0 to 100"},
+    {"verify", "0.123", "at most two decimals"},
+    {"verify", "-1", "from 0 to 100"},
+    {"verify", "1%", "from 0 to 100"},
     {"max_size", "banana", "500M, 10G or 1.5T"},
     {"max_size", "-1G", "500M, 10G or 1.5T"},
     {"max_size", "1.5", "500M, 10G or 1.5T"},

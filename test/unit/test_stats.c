@@ -84,7 +84,9 @@ static void names_are_stable(void **unused) {
       "remote_bytes_up",
       "remote_manifest_hits",
       "remote_manifest_misses",
-      "remote_manifest_writes"};
+      "remote_manifest_writes",
+      "verify_checked",
+      "verify_mismatches"};
   for (int i = 0; i < OC_STAT_COUNT; i++)
     assert_string_equal(oc_stat_name((oc_stat)i), want[i]);
   assert_string_equal(oc_stat_name(OC_STAT_COUNT), "unknown");

@@ -877,6 +877,41 @@ static void cleanup_removes_old_direct_records(void **unused) {
   oc_store_close(store);
 }
 
+/* The writer record beside an entry: round trip, counted in bytes but not
+ * as an entry, removed by clear, and damaged bytes are OC_CORRUPT. */
+static void writer_record_round_trip_and_hostile_bytes(void **unused) {
+  (void)unused;
+  oc_store *store = open_store(0);
+  oc_error err;
+  oc_digest key = key_in(7, 1);
+  oc_buffer got = {0};
+  assert_int_equal(oc_store_get_record(store, &key, &got, &err), OC_NOT_FOUND);
+  static const char record[] = "module\tbitcode\tabc\ninvocation\targ\t-O2\n";
+  assert_int_equal(oc_store_put(store, &key, "obj", 3, NULL, &err), OC_OK);
+  assert_int_equal(
+      oc_store_put_record(store, &key, record, sizeof record - 1, &err), OC_OK);
+  assert_int_equal(oc_store_get_record(store, &key, &got, &err), OC_OK);
+  assert_int_equal(got.size, sizeof record - 1);
+  assert_memory_equal(got.data, record, sizeof record - 1);
+  uint64_t bytes, entries;
+  assert_int_equal(oc_store_usage(store, &bytes, &entries, &err), OC_OK);
+  assert_int_equal(entries, 1);
+  assert_int_equal(bytes, 8192); /* the entry and the record, 4 KiB each */
+
+  char path[256];
+  entry_path(&key, path, sizeof path - 4);
+  strcat(path, ".f");
+  FILE *f = fopen(path, "wb");
+  fputs("not zstd at all", f);
+  fclose(f);
+  assert_int_equal(oc_store_get_record(store, &key, &got, &err), OC_CORRUPT);
+
+  assert_int_equal(oc_store_clear(store, &err), OC_OK);
+  assert_int_equal(oc_store_get_record(store, &key, &got, &err), OC_NOT_FOUND);
+  oc_buffer_free(&got);
+  oc_store_close(store);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -898,6 +933,7 @@ int main(void) {
       T(held_locks_have_a_deadline),
       T(fifo_entry_does_not_hang),
       T(cleanup_removes_old_direct_records),
+      T(writer_record_round_trip_and_hostile_bytes),
 #undef T
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

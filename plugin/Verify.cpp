@@ -1,0 +1,108 @@
+//===- Verify.cpp - Verify mode: recompile a sampled hit and compare ------===//
+//
+// See Verify.h. The comparison itself is oc_verify_compare, shared with the
+// launcher's verify of direct hits, so every output an entry holds is
+// compared the same way.
+//
+//===----------------------------------------------------------------------===//
+#include "Verify.h"
+#include "CodeGen.h"
+#include "CompileState.h"
+
+extern "C" {
+#include "objcache/store.h"
+#include "objcache/verify.h"
+}
+
+#include "llvm/IR/Module.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <ctime>
+
+namespace objcache {
+
+bool startVerify(CompileState &State, llvm::Module &M) {
+  if (!oc_verify_sample(&State.Config))
+    return false;
+  State.Verify = VerifyState::Running;
+  State.Result = Outcome::Lookup;
+  State.PipelineStart = std::chrono::steady_clock::now();
+  WatchingDiagnosticHandler::install(M.getContext(), &State.BackendDiagnosed);
+  return true;
+}
+
+void finishVerify(CompileState &State, llvm::ArrayRef<char> Object) {
+  // Counted as the hit it was, at its real cost (no time saved).
+  State.Result = Outcome::Hit;
+  oc_verify_output Cached{"object", State.CachedObject.data,
+                          State.CachedObject.size};
+  oc_verify_output Fresh{"object", Object.data(), Object.size()};
+  const char *Differing = oc_verify_compare(&Cached, 1, &Fresh, 1);
+  if (!Differing) {
+    State.Verify = VerifyState::Checked;
+    return;
+  }
+  State.Verify = VerifyState::Mismatch;
+
+  oc_store *Store = nullptr;
+  oc_error Err{};
+  oc_buffer Writer{};
+  bool HaveWriter = false;
+  std::string Problem;
+  if (oc_store_open(&State.Config, &Store, &Err) == OC_OK) {
+    HaveWriter = oc_store_get_record(Store, &State.Key, &Writer, &Err) == OC_OK;
+    // A compile with a backend diagnostic is never stored; the wrong entry
+    // is still replaced by the fresh object on the next plain miss of it.
+    if (!State.BackendDiagnosed) {
+      auto Elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - State.PipelineStart);
+      oc_entry_meta Meta{static_cast<uint64_t>(std::time(nullptr)),
+                         static_cast<uint64_t>(Elapsed.count())};
+      if (oc_store_put(Store, &State.Key, Object.data(), Object.size(), &Meta,
+                       &Err) != OC_OK)
+        Problem = std::string("; cannot replace the entry: ") + Err.message;
+      else
+        (void)oc_store_put_record(Store, &State.Key, State.FactorRecord.data(),
+                                  State.FactorRecord.size(), nullptr);
+    } else {
+      Problem = "; the entry is kept: this compile had a backend diagnostic";
+    }
+    oc_store_take_stats(Store, &State.StoreStats);
+    oc_store_close(Store);
+  } else {
+    Problem = std::string("; cannot replace the entry: ") + Err.message;
+  }
+
+  oc_verify_evidence Evidence{};
+  Evidence.key_hex = State.KeyHex.c_str();
+  Evidence.output_path = State.OutputPath.c_str();
+  Evidence.differing = Differing;
+  if (HaveWriter) {
+    Evidence.writer_record = reinterpret_cast<const char *>(Writer.data);
+    Evidence.writer_record_len = Writer.size;
+  }
+  if (!State.FactorRecord.empty()) {
+    Evidence.fresh_record = State.FactorRecord.data();
+    Evidence.fresh_record_len = State.FactorRecord.size();
+  }
+  Evidence.cached = &Cached;
+  Evidence.ncached = 1;
+  Evidence.fresh = &Fresh;
+  Evidence.nfresh = 1;
+  char Dir[PATH_MAX];
+  std::string Where;
+  if (oc_verify_keep(&State.Config, &Evidence, Dir, sizeof Dir, &Err) == OC_OK)
+    Where = std::string(" (evidence in ") + Dir + ")";
+  else
+    Where = std::string(" (cannot keep evidence: ") + Err.message + ")";
+  oc_buffer_free(&Writer);
+
+  llvm::errs() << "objcache: warning: verify: the cached " << Differing
+               << " of key " << State.KeyHex << " differs from a fresh compile"
+               << " of " << State.OutputPath << "; wrote the fresh one"
+               << (Problem.empty() ? " and replaced the entry" : Problem)
+               << Where << "\n";
+  State.Warned = true;
+}
+
+} // namespace objcache
