@@ -142,7 +142,10 @@ void CompileState::recordHistory() {
   // cold build). A miss is explained against the previous record first.
   // After a reported fault the cache dir is likely unwritable too: one
   // warning line per compile is enough.
-  if (FactorRecord.empty() || OutputPath == "-" || Result == Outcome::Error)
+  // read_only writes nothing into the cache, which may be someone else's
+  // and unwritable: no warning on every compile either.
+  if (FactorRecord.empty() || OutputPath == "-" || Result == Outcome::Error ||
+      Config.read_only)
     return;
   oc_error Err{};
   if (Result == Outcome::Miss &&

@@ -31,7 +31,8 @@ build fuzz_manifest "$src/test/fuzz/fuzz_manifest.c" "$src/lib/manifest.c" \
   "$src/lib/replay.c"
 build fuzz_parsers "$src/test/fuzz/fuzz_parsers.c" "$src/lib/config.c" \
   "$src/lib/remote_url.c" "$src/lib/fsutil.c" "$src/lib/stats.c" \
-  "$src/lib/history.c" "$src/lib/replay.c" "$src/utils/direct_args.c"
+  "$src/lib/history.c" "$src/lib/misses.c" "$src/lib/replay.c" \
+  "$src/utils/direct_args.c"
 
 cd "$out" # crash-* artifacts land here
 ./fuzz_entry -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
@@ -40,5 +41,5 @@ cd "$out" # crash-* artifacts land here
   -max_len=65536 -print_final_stats=1 manifest-corpus \
   "$src/test/fuzz/manifest-corpus"
 ./fuzz_parsers -max_total_time="$(((seconds + 1) / 2))" -timeout=10 \
-  -rss_limit_mb=512 -max_len=16384 -print_final_stats=1 parsers-corpus \
+  -rss_limit_mb=768 -max_len=16384 -print_final_stats=1 parsers-corpus \
   "$src/test/fuzz/parsers-corpus"
