@@ -39,6 +39,7 @@ typedef enum value_type {
   T_UMASK,
   T_PATH,
   T_URL,
+  T_DIRLIST,
   T_TIMEOUT,
   T_EXPIRY,
   T_SECRET,
@@ -74,6 +75,7 @@ static const struct {
     [OC_CONFIG_REMOTE_READ_ONLY] = {"remote_read_only",
                                     "OBJCACHE_REMOTE_READ_ONLY", T_BOOL},
     [OC_CONFIG_VERIFY] = {"verify", "OBJCACHE_VERIFY", T_PERCENT},
+    [OC_CONFIG_BASE_DIR] = {"base_dir", "OBJCACHE_BASEDIR", T_DIRLIST},
     [OC_CONFIG_REMOTE_SECRET] = {"remote_secret", "OBJCACHE_REMOTE_SECRET",
                                  T_SECRET},
     [OC_CONFIG_MAX_OBJECT_SIZE] = {"max_object_size",
@@ -125,6 +127,9 @@ static const char *expected_text(value_type type) {
   case T_URL:
     return "expected " OC_REMOTE_URL_FORMS " (at most 1023 bytes), or "
            "nothing for no remote";
+  case T_DIRLIST:
+    return "expected absolute directories separated by ':' (not \"/\"), "
+           "shorter than PATH_MAX in all, or nothing";
   case T_TIMEOUT:
     return "expected a duration from 1ms to 60s, such as 100ms or 2s";
   case T_EXPIRY:
@@ -380,6 +385,24 @@ static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
     memcpy(cfg->remote, value, len + 1);
     return true;
   }
+  case T_DIRLIST: {
+    /* Each entry absolute; "/" would make every path relative, system
+     * headers included, which ccache refuses too. */
+    if (len >= sizeof cfg->base_dir)
+      return false;
+    for (const char *p = value; *p;) {
+      const char *end = strchr(p, ':');
+      size_t n = end ? (size_t)(end - p) : strlen(p);
+      size_t slashes = 0;
+      while (slashes < n && p[slashes] == '/')
+        slashes++;
+      if (n == 0 || p[0] != '/' || slashes == n)
+        return false;
+      p += n + (end ? 1 : 0);
+    }
+    memcpy(cfg->base_dir, value, len + 1);
+    return true;
+  }
   case T_TIMEOUT:
     if (!parse_duration(value, &ms) || ms < 1 || ms > 60000)
       return false;
@@ -535,7 +558,7 @@ static const char *known_keys_text(void) {
   return "known keys: disable, max_size, compression_level, umask, debug, "
          "logfile, direct, file_stat_matches, remote, read_only, remote_only, "
          "remote_connect_timeout, remote_timeout, remote_expiry, "
-         "remote_read_only, verify, remote_secret, max_object_size";
+         "remote_read_only, verify, base_dir, remote_secret, max_object_size";
 }
 
 /* Applies one conf line; lineno and path are for messages. */
@@ -731,7 +754,7 @@ static oc_status load_env(oc_config *cfg, oc_error *err) {
     /* An empty variable means "not set" except for the free-form strings,
      * where OBJCACHE_LOGFILE= or OBJCACHE_REMOTE= switch the feature off. */
     if (!*value && keys[k].type != T_PATH && keys[k].type != T_URL &&
-        keys[k].type != T_SECRET)
+        keys[k].type != T_DIRLIST && keys[k].type != T_SECRET)
       continue;
     if (!apply_value(cfg, (oc_config_key)k, value)) {
       oc_error fresh;
@@ -820,6 +843,9 @@ void oc_config_format_value(const oc_config *cfg, oc_config_key key,
     snprintf(out, out_size, "%s", cfg->debug ? "true" : "false");
     return;
   case OC_CONFIG_LOGFILE: snprintf(out, out_size, "%s", cfg->logfile); return;
+  case OC_CONFIG_BASE_DIR:
+    snprintf(out, out_size, "%s", cfg->base_dir);
+    return;
   case OC_CONFIG_DIRECT:
     snprintf(out, out_size, "%s", cfg->direct ? "true" : "false");
     return;

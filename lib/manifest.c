@@ -37,6 +37,19 @@ static oc_status put_bytes(oc_buffer *out, const void *data, size_t len) {
   return status == OC_OK ? oc_buffer_append(out, data, len) : status;
 }
 
+/* A side output's name: 1 to 15 of [a-z0-9._-] (entry.h's output names). */
+static bool valid_name(const char *name, size_t len) {
+  if (len == 0 || len >= OC_MANIFEST_NAME_SIZE)
+    return false;
+  for (size_t i = 0; i < len; i++) {
+    char c = name[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '_' || c == '-'))
+      return false;
+  }
+  return true;
+}
+
 static oc_status check_candidate(const oc_manifest_candidate *c,
                                  oc_error *err) {
   if (c->file_count > OC_MANIFEST_MAX_FILES)
@@ -56,14 +69,25 @@ static oc_status check_candidate(const oc_manifest_candidate *c,
       return oc_fail(err, OC_INVALID, "bad manifest dependency \"%s\"",
                      d->name ? d->name : "(null)");
   }
+  if (c->output_count > OC_MANIFEST_MAX_SIDE_OUTPUTS)
+    return oc_fail(err, OC_INVALID, "manifest candidate has %zu side outputs",
+                   c->output_count);
+  for (size_t i = 0; i < c->output_count; i++) {
+    const char *path = c->outputs[i].path;
+    size_t len = path ? strlen(path) : 0;
+    if (!valid_name(c->outputs[i].name, strlen(c->outputs[i].name)) ||
+        len < 2 || len >= 4096 || path[0] != '/')
+      return oc_fail(err, OC_INVALID, "bad manifest side output");
+  }
   for (size_t i = 0; i < c->file_count; i++) {
     const char *path = c->files[i].path;
     size_t len = path ? strlen(path) : 0;
-    if (len < 2 || len >= 4096 || path[0] != '/')
-      return oc_fail(err, OC_INVALID, "manifest path \"%s\" is not absolute",
+    if (len < 1 || len >= 4096)
+      return oc_fail(err, OC_INVALID, "manifest path \"%s\" is empty or long",
                      path ? path : "(null)");
     if (c->files[i].kind != OC_MANIFEST_FILE_READ &&
-        c->files[i].kind != OC_MANIFEST_FILE_ABSENT)
+        c->files[i].kind != OC_MANIFEST_FILE_ABSENT &&
+        c->files[i].kind != OC_MANIFEST_FILE_LOCATION)
       return oc_fail(err, OC_INVALID, "bad manifest file kind");
   }
   return OC_OK;
@@ -97,7 +121,7 @@ oc_status oc_manifest_encode(const oc_manifest *manifest, oc_buffer *out,
       s = put_u32(out, (uint32_t)c->file_count);
     for (size_t j = 0; j < c->file_count && s == OC_OK; j++) {
       const oc_manifest_file *f = &c->files[j];
-      bool absent = f->kind == OC_MANIFEST_FILE_ABSENT;
+      bool absent = f->kind != OC_MANIFEST_FILE_READ; /* no file data */
       s = put_u8(out, (uint8_t)f->kind);
       if (s == OC_OK)
         s = put_bytes(out, f->path, strlen(f->path));
@@ -109,7 +133,8 @@ oc_status oc_manifest_encode(const oc_manifest *manifest, oc_buffer *out,
         s = put_u64(out, absent ? 0 : (uint64_t)f->ctime_ns);
       if (s == OC_OK) {
         static const oc_digest zero;
-        s = oc_buffer_append(out, absent ? zero.bytes : f->hash.bytes,
+        bool no_hash = f->kind == OC_MANIFEST_FILE_ABSENT;
+        s = oc_buffer_append(out, no_hash ? zero.bytes : f->hash.bytes,
                              OC_DIGEST_SIZE);
       }
     }
@@ -125,6 +150,13 @@ oc_status oc_manifest_encode(const oc_manifest *manifest, oc_buffer *out,
       s = put_u32(out, c->deps[j].file);
       if (s == OC_OK)
         s = put_bytes(out, c->deps[j].name, strlen(c->deps[j].name));
+    }
+    if (s == OC_OK)
+      s = put_u32(out, (uint32_t)c->output_count);
+    for (size_t j = 0; j < c->output_count && s == OC_OK; j++) {
+      s = put_bytes(out, c->outputs[j].name, strlen(c->outputs[j].name));
+      if (s == OC_OK)
+        s = put_bytes(out, c->outputs[j].path, strlen(c->outputs[j].path));
     }
   }
   if (s == OC_OK) {
@@ -206,7 +238,7 @@ static const char *decode_file(reader *r, oc_manifest_file *f) {
   uint8_t kind;
   if (!get_u8(r, &kind))
     return "truncated file entry";
-  if (kind > OC_MANIFEST_FILE_ABSENT)
+  if (kind > OC_MANIFEST_FILE_LOCATION)
     return "bad file kind";
   f->kind = (oc_manifest_file_kind)kind;
   uint8_t *path;
@@ -214,8 +246,8 @@ static const char *decode_file(reader *r, oc_manifest_file *f) {
   if (!get_bytes(r, 4095, &path, &len))
     return "bad or truncated path";
   f->path = (char *)path;
-  if (len < 2 || path[0] != '/' || memchr(path, '\0', len))
-    return "path is not absolute or holds a NUL byte";
+  if (len < 1 || memchr(path, '\0', len))
+    return "path is empty or holds a NUL byte";
   uint64_t mtime, ctime;
   if (!get_u64(r, &f->size) || !get_u64(r, &mtime) || !get_u64(r, &ctime) ||
       !get_raw(r, f->hash.bytes, OC_DIGEST_SIZE))
@@ -227,6 +259,8 @@ static const char *decode_file(reader *r, oc_manifest_file *f) {
     if (f->size || mtime || ctime || !oc_digest_equal(&f->hash, &zero))
       return "absent path with file data";
   }
+  if (f->kind == OC_MANIFEST_FILE_LOCATION && (f->size || mtime || ctime))
+    return "location with file data";
   return NULL;
 }
 
@@ -282,6 +316,29 @@ static const char *decode_candidate(reader *r, oc_manifest_candidate *c) {
       return "dependency names no file the candidate read";
     if (memchr(name, '\0', len) || !oc_depfile_name_ok(d->name))
       return "dependency name holds a control byte";
+  }
+  uint32_t outputs;
+  if (!get_u32(r, &outputs) || outputs > OC_MANIFEST_MAX_SIDE_OUTPUTS)
+    return "bad side-output count";
+  c->outputs = calloc(outputs ? outputs : 1, sizeof *c->outputs);
+  if (!c->outputs)
+    return "out of memory";
+  for (uint32_t i = 0; i < outputs; i++) {
+    uint8_t *name, *path;
+    size_t name_len, path_len;
+    if (!get_bytes(r, OC_MANIFEST_NAME_SIZE - 1, &name, &name_len))
+      return "bad or truncated side-output name";
+    bool named = valid_name((const char *)name, name_len);
+    memcpy(c->outputs[i].name, name, name_len);
+    free(name);
+    if (!named)
+      return "bad side-output name";
+    if (!get_bytes(r, 4095, &path, &path_len))
+      return "bad or truncated side-output path";
+    c->outputs[i].path = (char *)path;
+    c->output_count = i + 1;
+    if (path_len < 2 || path[0] != '/' || memchr(path, '\0', path_len))
+      return "side-output path is not absolute or holds a NUL byte";
   }
   return NULL;
 }
@@ -341,6 +398,9 @@ void oc_manifest_candidate_free(oc_manifest_candidate *c) {
   for (size_t i = 0; i < c->dep_count; i++)
     free(c->deps[i].name);
   free(c->deps);
+  for (size_t i = 0; i < c->output_count; i++)
+    free(c->outputs[i].path);
+  free(c->outputs);
   memset(c, 0, sizeof *c);
 }
 
@@ -372,7 +432,17 @@ static bool copy_candidate(oc_manifest_candidate *to,
   to->deps = calloc(from->dep_count ? from->dep_count : 1, sizeof *to->deps);
   to->file_count = 0;
   to->dep_count = 0;
-  bool ok = to->files && to->stderr_data && to->deps;
+  to->outputs =
+      calloc(from->output_count ? from->output_count : 1, sizeof *to->outputs);
+  to->output_count = 0;
+  bool ok = to->files && to->stderr_data && to->deps && to->outputs;
+  for (size_t i = 0; ok && i < from->output_count; i++) {
+    to->outputs[i] = from->outputs[i];
+    to->outputs[i].path = (char *)copy_bytes(from->outputs[i].path,
+                                             strlen(from->outputs[i].path));
+    to->output_count = i + 1;
+    ok = to->outputs[i].path != NULL;
+  }
   for (size_t i = 0; ok && i < from->file_count; i++) {
     to->files[i] = from->files[i];
     to->files[i].path =
@@ -396,8 +466,13 @@ static bool same_result(const oc_manifest_candidate *a,
                         const oc_manifest_candidate *b) {
   if (!oc_digest_equal(&a->result_key, &b->result_key) ||
       a->file_count != b->file_count || a->dep_count != b->dep_count ||
-      a->dep_input_index != b->dep_input_index)
+      a->dep_input_index != b->dep_input_index ||
+      a->output_count != b->output_count)
     return false;
+  for (size_t i = 0; i < a->output_count; i++)
+    if (strcmp(a->outputs[i].name, b->outputs[i].name) != 0 ||
+        strcmp(a->outputs[i].path, b->outputs[i].path) != 0)
+      return false;
   for (size_t i = 0; i < a->dep_count; i++)
     if (a->deps[i].file != b->deps[i].file ||
         strcmp(a->deps[i].name, b->deps[i].name) != 0)

@@ -111,13 +111,18 @@ void oc_miss_reason(const char *old_record, size_t old_len,
         cwd = true; /* the invocation factor */
         continue;
       }
+      /* The working directory is not in the invocation factor (key.md):
+       * with -g it is the compile unit's directory, in the module. */
+      if (strcmp(order[f].factor, "module") == 0 &&
+          strncmp(detail, "comp-dir ", 9) == 0)
+        cwd = true;
       matches++;
       if (!first)
         first = detail;
       else if (!second)
         second = detail;
     }
-    if (cwd && matches == 0) {
+    if (cwd && (matches == 0 || strcmp(order[f].factor, "module") == 0)) {
       copy(kind, kind_size, "working-directory");
       copy(reason, reason_size, "the working directory");
       found = true;

@@ -18,6 +18,7 @@
 #include "fsutil.h"
 #include "remote_redis.h"
 #include "sign.h"
+#include "store_internal.h"
 
 #include "objcache/remote_url.h"
 #include "objcache/stats.h"
@@ -274,26 +275,27 @@ static void settle(oc_remote *remote, const value_kind *kind, bool lookup,
 }
 
 oc_status oc_remote_get(oc_remote *remote, const oc_digest *key,
-                        oc_buffer *entry, oc_buffer *object,
-                        oc_entry_meta *meta) {
+                        oc_buffer *entry, const char *const *required, size_t n,
+                        oc_entry_contents *contents, oc_entry_meta *meta) {
   char name[64 + 16];
   oc_error err = {0};
   /* The biggest value a valid entry can be: anything larger is refused
    * from its length header, before it is read. */
-  size_t max_size = (size_t)OC_ENTRY_HEADER_SIZE +
-                    ZSTD_COMPRESSBOUND(remote->max_object_size) +
-                    OC_SIGN_TRAILER_SIZE;
+  size_t max_size = OC_STORE_ENTRY_FILE_FOR(remote->max_object_size);
   oc_status status =
       fetch(remote, &object_kind, key, name, max_size, entry, &err);
   size_t payload = 0;
   if (status == OC_OK)
     status = oc_sign_check(remote->secret, OC_SIGN_ENTRY, key, entry->data,
                            entry->size, &payload, &err);
+  if (status == OC_OK)
+    status = oc_entry_decode_outputs_limited(entry->data, payload, key,
+                                             remote->max_object_size,
+                                             contents, meta, &err);
   if (status == OC_OK) {
-    object->size = 0; /* replaced on a hit, unspecified on a miss */
-    status = oc_entry_decode_limited(entry->data, payload, key,
-                                     remote->max_object_size, object, meta,
-                                     &err);
+    status = oc_entry_require(contents, required, n, &err);
+    if (status != OC_OK)
+      oc_entry_contents_free(contents);
   }
   settle(remote, &object_kind, true, status, name, entry->size, &err);
   return status == OC_OK ? OC_OK : OC_NOT_FOUND;

@@ -37,11 +37,13 @@ void oc_remote_close(oc_remote *remote);
 void oc_remote_take_stats(oc_remote *remote, oc_stats *into);
 
 /* OC_OK: *entry holds the entry bytes exactly as stored (already validated
- * against key) and *object, *meta its decoded content. OC_NOT_FOUND for
- * everything else: absent, corrupt or foreign, remote down or failing. */
+ * against key, and holding each of the n `required` outputs) and
+ * *contents, *meta its decoded outputs. OC_NOT_FOUND for everything else:
+ * absent, corrupt, foreign or lacking an output, of an older format,
+ * remote down or failing. */
 oc_status oc_remote_get(oc_remote *remote, const oc_digest *key,
-                        oc_buffer *entry, oc_buffer *object,
-                        oc_entry_meta *meta);
+                        oc_buffer *entry, const char *const *required, size_t n,
+                        oc_entry_contents *contents, oc_entry_meta *meta);
 
 /* Uploads encoded entry bytes, unless read_only, remote_read_only or the
  * remote is down. */

@@ -33,6 +33,7 @@ static const char *const stat_names[OC_STAT_COUNT] = {
     [OC_STAT_UNCACHEABLE_BACKEND_DIAG] = "uncacheable_backend_diagnostic",
     [OC_STAT_UNCACHEABLE_EXTRA_OUTPUT] = "uncacheable_extra_output",
     [OC_STAT_UNCACHEABLE_INLINE_ASM] = "uncacheable_inline_asm",
+    [OC_STAT_UNCACHEABLE_SAVE_TEMPS] = "uncacheable_save_temps",
     [OC_STAT_UNCACHEABLE_OTHER] = "uncacheable_other",
     [OC_STAT_ERRORS] = "errors",
     [OC_STAT_CORRUPT_ENTRIES] = "corrupt_entries",

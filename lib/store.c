@@ -155,7 +155,8 @@ static oc_status write_entry(oc_store *store, const oc_digest *key,
                              const oc_buffer *encoded, oc_error *err);
 
 static oc_status local_get(oc_store *store, const oc_digest *key,
-                           oc_buffer *object, oc_entry_meta *meta,
+                           const char *const *required, size_t n,
+                           oc_entry_contents *contents, oc_entry_meta *meta,
                            oc_error *err) {
   unsigned shard;
   char name[63];
@@ -193,11 +194,16 @@ static oc_status local_get(oc_store *store, const oc_digest *key,
   if (status == OC_OK)
     status = oc_sign_check(store->secret, OC_SIGN_ENTRY, key, raw.data,
                            raw.size, &payload, &detail);
+  if (status == OC_OK)
+    status = oc_entry_decode_outputs_limited(raw.data, payload, key,
+                                             store->max_object_size, contents,
+                                             meta, &detail);
+  /* An entry without every output its compile writes is damaged: never
+   * served in part. */
   if (status == OC_OK) {
-    object->size = 0;
-    status = oc_entry_decode_limited(raw.data, payload, key,
-                                     store->max_object_size, object, meta,
-                                     &detail);
+    status = oc_entry_require(contents, required, n, &detail);
+    if (status != OC_OK)
+      oc_entry_contents_free(contents);
   }
   oc_buffer_free(&raw);
   if (status == OC_OK) {
@@ -207,6 +213,8 @@ static oc_status local_get(oc_store *store, const oc_digest *key,
     discard_corrupt(store, dirfd, name, fd);
     status = oc_fail(err, OC_CORRUPT, "entry %s is corrupt%s: %s", path,
                      store->read_only ? "" : " (removed)", detail.message);
+  } else if (status == OC_NOT_FOUND) {
+    /* An entry of the older format: a miss, replaced by the next put. */
   } else if (err) {
     *err = detail;
   }
@@ -215,28 +223,51 @@ static oc_status local_get(oc_store *store, const oc_digest *key,
   return status;
 }
 
-oc_status oc_store_get(oc_store *store, const oc_digest *key, oc_buffer *object,
-                       oc_entry_meta *meta, oc_error *err) {
-  if (!store || !key || !object)
-    return oc_fail(err, OC_INVALID, "oc_store_get: NULL argument");
+oc_status oc_store_get_outputs(oc_store *store, const oc_digest *key,
+                               const char *const *required, size_t n,
+                               oc_entry_contents *contents, oc_entry_meta *meta,
+                               oc_error *err) {
+  if (!store || !key || !contents || (n > 0 && !required))
+    return oc_fail(err, OC_INVALID, "oc_store_get_outputs: NULL argument");
+  oc_entry_contents_free(contents);
   if (!store->remote_only) {
-    oc_status status = local_get(store, key, object, meta, err);
+    oc_status status = local_get(store, key, required, n, contents, meta, err);
     /* A corrupt local entry is reported as such; the compile that follows
      * replaces it in both tiers. */
     if (status != OC_NOT_FOUND || !store->remote)
       return status;
   }
   oc_buffer entry = {0};
-  oc_status status = oc_remote_get(store->remote, key, &entry, object, meta);
+  oc_status status =
+      oc_remote_get(store->remote, key, &entry, required, n, contents, meta);
   if (status == OC_OK && !store->remote_only && !store->read_only) {
     /* Backfill: the next lookup of this key stays local. A failure here
-     * costs only that, the object is served all the same. */
+     * costs only that, the outputs are served all the same. */
     oc_error detail;
     if (write_entry(store, key, &entry, &detail) != OC_OK)
       snprintf(store->warning, sizeof store->warning,
                "cannot keep a local copy of a remote hit: %s", detail.message);
   }
   oc_buffer_free(&entry);
+  return status;
+}
+
+oc_status oc_store_get(oc_store *store, const oc_digest *key, oc_buffer *object,
+                       oc_entry_meta *meta, oc_error *err) {
+  if (!store || !key || !object)
+    return oc_fail(err, OC_INVALID, "oc_store_get: NULL argument");
+  static const char *const required[] = {OC_ENTRY_OBJECT};
+  oc_entry_contents contents = {0};
+  oc_status status =
+      oc_store_get_outputs(store, key, required, 1, &contents, meta, err);
+  if (status == OC_OK) {
+    const oc_entry_output *o = oc_entry_find(&contents, OC_ENTRY_OBJECT);
+    object->size = 0;
+    if (oc_buffer_append(object, o->size ? o->data : (const uint8_t *)"",
+                         o->size) != OC_OK)
+      status = oc_fail(err, OC_NO_MEMORY, "out of memory reading an entry");
+  }
+  oc_entry_contents_free(&contents);
   return status;
 }
 
@@ -271,18 +302,21 @@ oc_status oc_store_write_file(oc_store *store, int dirfd, unsigned shard,
   return OC_OK;
 }
 
-oc_status oc_store_put(oc_store *store, const oc_digest *key,
-                       const void *object, size_t size,
-                       const oc_entry_meta *meta, oc_error *err) {
-  if (!store || !key || (!object && size > 0))
-    return oc_fail(err, OC_INVALID, "oc_store_put: NULL argument");
+oc_status oc_store_put_outputs(oc_store *store, const oc_digest *key,
+                               const oc_entry_output *outputs, size_t count,
+                               const oc_entry_meta *meta, oc_error *err) {
+  if (!store || !key || (!outputs && count > 0))
+    return oc_fail(err, OC_INVALID, "oc_store_put_outputs: NULL argument");
   if (store->read_only)
     return OC_OK; /* read_only: serve hits, never add, in either tier */
-  if ((uint64_t)size > store->max_object_size)
+  uint64_t total = 0;
+  for (size_t i = 0; i < count; i++)
+    total += outputs[i].size;
+  if (total > store->max_object_size)
     return OC_OK; /* over max_object_size: not cached, as documented */
   oc_buffer encoded = {0};
-  oc_status status = oc_entry_encode(key, object, size, meta,
-                                     store->compression_level, &encoded, err);
+  oc_status status = oc_entry_encode_outputs(
+      key, outputs, count, meta, store->compression_level, &encoded, err);
   if (status == OC_OK)
     status = oc_sign_append(store->secret, OC_SIGN_ENTRY, key, &encoded, 0,
                             err);
@@ -294,6 +328,19 @@ oc_status oc_store_put(oc_store *store, const oc_digest *key,
     oc_remote_put(store->remote, key, encoded.data, encoded.size);
   oc_buffer_free(&encoded);
   return status;
+}
+
+oc_status oc_store_put(oc_store *store, const oc_digest *key,
+                       const void *object, size_t size,
+                       const oc_entry_meta *meta, oc_error *err) {
+  if (!store || !key || (!object && size > 0))
+    return oc_fail(err, OC_INVALID, "oc_store_put: NULL argument");
+  oc_entry_output output;
+  oc_status status =
+      oc_entry_output_set(&output, OC_ENTRY_OBJECT, object, size, false, err);
+  if (status != OC_OK)
+    return status;
+  return oc_store_put_outputs(store, key, &output, 1, meta, err);
 }
 
 /* Writes encoded entry bytes as the local entry of key: temp file, rename,

@@ -30,12 +30,14 @@ struct oc_store {
 /* Room needed after `objects` for "/xx/<62 hex>" or a temp-file name. */
 #define OC_STORE_ENTRY_PATH_EXTRA 96
 /* The largest entry file a valid entry can be. */
-#define OC_STORE_MAX_ENTRY_FILE                                                \
-  ((size_t)OC_ENTRY_HEADER_SIZE + ZSTD_COMPRESSBOUND(OC_ENTRY_MAX_CONTENT) + \
-   OC_SIGN_TRAILER_SIZE)
-/* The largest stored entry (with its signature) for content of n bytes. */
+/* The largest stored entry (table, every output's frame overhead and the
+ * signature included) whose outputs hold n bytes in all. */
 #define OC_STORE_ENTRY_FILE_FOR(n)                                             \
-  ((size_t)OC_ENTRY_HEADER_SIZE + ZSTD_COMPRESSBOUND(n) + OC_SIGN_TRAILER_SIZE)
+  ((size_t)OC_ENTRY_HEADER_SIZE +                                              \
+   (size_t)OC_ENTRY_MAX_OUTPUTS * (OC_ENTRY_RECORD_SIZE + 1024) +              \
+   ZSTD_COMPRESSBOUND(n) + OC_SIGN_TRAILER_SIZE)
+/* The largest entry file a valid entry can be. */
+#define OC_STORE_MAX_ENTRY_FILE OC_STORE_ENTRY_FILE_FOR(OC_ENTRY_MAX_CONTENT)
 #define OC_STORE_SHARDS 256
 /* Temp files older than this belong to a crashed writer. */
 #define OC_STORE_TEMP_MAX_AGE_SECONDS 3600

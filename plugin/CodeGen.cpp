@@ -15,15 +15,19 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 
+#include <optional>
+
 using namespace llvm;
 
 namespace objcache {
 
 bool runCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
                 const clang::CodeGenOptions &CodeGenOpts,
-                SmallVectorImpl<char> &Out) {
+                SmallVectorImpl<char> &Out, SmallVectorImpl<char> *DwoOut) {
   // The same passes, in the same order, as clang's RunCodegenPipeline; only
-  // the stream differs. Split DWARF is uncacheable, so there is no .dwo.
+  // the streams differ. Clang passes a .dwo stream exactly when
+  // SplitDwarfOutput is set; TM.Options.MCOptions.SplitDwarfFile (the name
+  // the skeleton unit records) is already set on the TargetMachine.
   legacy::PassManager CodeGenPasses;
   CodeGenPasses.add(
       createTargetTransformInfoWrapperPass(TM.getTargetIRAnalysis()));
@@ -32,7 +36,11 @@ bool runCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
   CodeGenPasses.add(new TargetLibraryInfoWrapperPass(*TLII));
 
   raw_svector_ostream Stream(Out);
-  if (TM.addPassesToEmitFile(CodeGenPasses, Stream, nullptr, FileType,
+  std::optional<raw_svector_ostream> DwoStream;
+  if (DwoOut)
+    DwoStream.emplace(*DwoOut);
+  if (TM.addPassesToEmitFile(CodeGenPasses, Stream,
+                             DwoStream ? &*DwoStream : nullptr, FileType,
                              /*DisableVerify=*/!CodeGenOpts.VerifyModule))
     return false;
   CodeGenPasses.run(M);

@@ -28,12 +28,15 @@ class TargetMachine;
 
 namespace objcache {
 
-// Mirrors clang's EmitAssemblyHelper::RunCodegenPipeline (LLVM 22). Returns
+// Mirrors clang's EmitAssemblyHelper::RunCodegenPipeline (LLVM 22). DwoOut
+// receives the split DWARF (.dwo) sections when clang would open a .dwo
+// file (CodeGenOptions::SplitDwarfOutput set), else it is null. Returns
 // false when the target cannot emit this file type.
 bool runCodeGen(llvm::Module &M, llvm::TargetMachine &TM,
                 llvm::CodeGenFileType FileType,
                 const clang::CodeGenOptions &CodeGenOpts,
-                llvm::SmallVectorImpl<char> &Out);
+                llvm::SmallVectorImpl<char> &Out,
+                llvm::SmallVectorImpl<char> *DwoOut = nullptr);
 
 // Empties the module for a hit: every function, global variable, alias and
 // ifunc goes (so do llvm.global_ctors/dtors, llvm.used, llvm.compiler.used

@@ -13,6 +13,8 @@ extern "C" {
 #include "objcache/misses.h"
 }
 
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace objcache {
@@ -22,7 +24,7 @@ static thread_local CompileState *Current = nullptr;
 CompileState *currentState() { return Current; }
 void setCurrentState(CompileState *State) { Current = State; }
 
-CompileState::~CompileState() { oc_buffer_free(&CachedObject); }
+CompileState::~CompileState() { oc_entry_contents_free(&Cached); }
 
 void CompileState::markUncacheable(oc_stat Reason, std::string Detail) {
   Result = Outcome::Uncacheable;
@@ -64,12 +66,23 @@ void CompileState::recordForDirectMode() {
   // Only a result that is in the store, from a compile that printed nothing
   // of objcache's own: the launcher replays this compile's stderr on every
   // direct hit.
-  if (!Direct || !CI || KeyHex.empty() || Warned || Faults ||
-      (Result != Outcome::Hit && Result != Outcome::Miss) ||
+  bool Stored = Result == Outcome::Hit || Result == Outcome::Miss ||
+                (Result == Outcome::Lookup && LauncherStores);
+  if (!Direct || !CI || KeyHex.empty() || Warned || Faults || !Stored ||
       Direct->readsClock())
     return;
+  std::vector<std::string> OutputLines;
+  for (const SideOutput &Out : SideOutputs) {
+    llvm::SmallString<256> Path(Out.Path);
+    llvm::sys::fs::make_absolute(Path);
+    llvm::sys::path::remove_dots(Path); // ".." stays: it may cross a symlink
+    OutputLines.push_back("sideoutput " + Out.Name + " " + Path.str().str());
+  }
+  // The launcher stores LLVM IR and bitcode itself (Plugin.cpp, classify).
+  if (LauncherStores)
+    OutputLines.push_back("store");
   std::string Error;
-  if (!Direct->write(*CI, KeyHex, NamedFiles, Error) &&
+  if (!Direct->write(*CI, KeyHex, NamedFiles, OutputLines, Error) &&
       Error.find("newline") == std::string::npos)
     llvm::errs() << "objcache: warning: cannot record the files read for "
                     "direct mode: "
@@ -77,9 +90,11 @@ void CompileState::recordForDirectMode() {
 }
 
 void CompileState::finish() {
-  oc_buffer_free(&CachedObject);
+  oc_entry_contents_free(&Cached);
   if (Result == Outcome::Pending || Result == Outcome::Lookup ||
       Result == Outcome::Disabled || !ConfigLoaded) {
+    if (LauncherStores)
+      recordForDirectMode();
     // No outcome to count, but the remote traffic happened.
     if (ConfigLoaded)
       (void)oc_stats_add(Config.cache_dir, &StoreStats, nullptr);

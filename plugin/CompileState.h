@@ -33,6 +33,15 @@ class CompilerInstance;
 
 namespace objcache {
 
+// A file the compile writes beside the object (SideOutputs.h): split DWARF,
+// coverage notes, stack usage, optimization records.
+struct SideOutput {
+  std::string Name;    // its output name in the entry ("dwo", "su", ...)
+  std::string Path;    // where clang writes it, as clang has it
+  bool Absent = false; // the compile writes no such file
+  std::string Bytes;   // on a miss: what the compile wrote
+};
+
 // Pending: nothing decided yet. Lookup: a miss, code generation to come.
 enum class Outcome { Pending, Lookup, Hit, Miss, Uncacheable, Error, Disabled };
 
@@ -49,18 +58,31 @@ struct CompileState {
   std::string OutputPath; // absolute path of the object, "-" for stdout
   std::optional<oc_stat> UncacheableReason;
   std::string UncacheableDetail;
+  std::vector<SideOutput> SideOutputs; // every output beside the object
+  // LLVM IR or bitcode output (-emit-llvm, -flto): no pre-codegen hook, so
+  // only the launcher can store and serve it (docs/design.md).
+  bool BitcodeOutput = false;
+  // Such a compile, through the launcher and clean: the record asks the
+  // launcher to store the output, and the launcher counts the outcome.
+  bool LauncherStores = false;
 
   // Settled at pipeline start.
   Outcome Result = Outcome::Pending;
   oc_digest Key{};
   std::string KeyHex;
   std::string FactorRecord; // for the history and the entry's writer record
-  oc_buffer CachedObject{}; // the object to serve on a hit
+  oc_entry_contents Cached{}; // every output to serve on a hit
   oc_entry_meta CachedMeta{};
   VerifyState Verify = VerifyState::Off;
   bool BackendDiagnosed = false; // a warning/error/remark after the front end
   bool StartSeen = false;        // the pipeline-start pass ran
   bool CodeGenSeen = false;      // the pre-codegen callback ran
+  // A miss whose outputs are complete only at the end of the compile (the
+  // optimization record is closed by clang after code generation): the
+  // entry is stored then, by storeOutputs().
+  bool StorePending = false;
+  llvm::SmallVector<char, 0> Object; // a miss's object, until stored
+  uint64_t CompileTimeMs = 0;        // what a hit on this miss will save
   bool Warned = false;           // a warning line was printed already
   unsigned Faults = 0;           // faults survived, counted in errors
   oc_stats StoreStats{};         // the store's own counts (remote traffic)

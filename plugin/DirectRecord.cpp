@@ -41,10 +41,13 @@ using namespace llvm;
 namespace objcache {
 namespace {
 
-std::string absolute(StringRef Path) {
-  SmallString<256> Abs(Path);
-  sys::fs::make_absolute(Abs);
-  return std::string(Abs);
+// Paths are kept as looked up: a relative one means the same name under
+// another working directory (the launcher checks it from there). Only the
+// "./" clang puts before names found beside a relative includer goes.
+std::string asLookedUp(StringRef Path) {
+  while (Path.starts_with("./") && Path.size() > 2)
+    Path = Path.drop_front(2);
+  return Path.str();
 }
 
 // Forwards every stat to the file system, as having no cache does, and
@@ -59,9 +62,9 @@ public:
                           vfs::FileSystem &FS) override {
     std::error_code EC = get(Path, Status, IsFile, F, nullptr, FS);
     if (EC)
-      Log->Missing.insert(absolute(Path));
+      Log->Missing.insert(asLookedUp(Path));
     else if (Status.isRegularFile())
-      Log->Found.insert(absolute(Path));
+      Log->Found.insert(asLookedUp(Path));
     return EC;
   }
 
@@ -191,7 +194,7 @@ DirectRecorder::start(clang::CompilerInstance &CI) {
       Dir = HS.Sysroot + Dir;
     struct stat St;
     if (stat(Dir.c_str(), &St) != 0)
-      Recorder->Log->Missing.insert(absolute(Dir));
+      Recorder->Log->Missing.insert(asLookedUp(Dir));
   }
   return Recorder;
 }
@@ -199,15 +202,16 @@ DirectRecorder::start(clang::CompilerInstance &CI) {
 bool DirectRecorder::write(clang::CompilerInstance &CI,
                            const std::string &KeyHex,
                            const std::vector<std::string> &OptionFiles,
+                           const std::vector<std::string> &OutputLines,
                            std::string &Error) {
   std::set<std::string> Read = Log->Found;
   if (CI.hasSourceManager()) {
     clang::SourceManager &SM = CI.getSourceManager();
     for (auto I = SM.fileinfo_begin(), E = SM.fileinfo_end(); I != E; ++I)
-      Read.insert(absolute(I->first.getName()));
+      Read.insert(asLookedUp(I->first.getName()));
   }
   for (const std::string &File : OptionFiles)
-    Read.insert(absolute(File));
+    Read.insert(asLookedUp(File));
 
   const clang::DependencyOutputOptions &Dep = CI.getDependencyOutputOpts();
   std::vector<std::string> Lines;
@@ -226,6 +230,8 @@ bool DirectRecorder::write(clang::CompilerInstance &CI,
   }
   for (const std::string &What : sideOutputs(CI))
     Lines.push_back("side " + What);
+  // Side outputs objcache caches (sideoutput <name> <path>) and "store".
+  Lines.insert(Lines.end(), OutputLines.begin(), OutputLines.end());
 
   // A name with a newline cannot be written in this format: record nothing
   // (the next compile is simply another miss).
@@ -251,6 +257,8 @@ bool DirectRecorder::write(clang::CompilerInstance &CI,
   for (const std::string &File : Log->Missing)
     if (!Read.count(File))
       Text += "absent " + File + "\n";
+  if (!Location.empty())
+    Text += "location " + Location + "\n";
   Text += "end\n";
 
   // O_EXCL: a second translation unit in the same process must not pass

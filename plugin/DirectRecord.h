@@ -20,9 +20,20 @@
 //   depmain <n>                 (the main file's index among the deps)
 //   dep <name>                  (each name clang puts in the .d, in order)
 //   side <what>                 (another file the compile writes)
-//   read <absolute path>        (any number)
-//   absent <absolute path>      (any number)
+//   read <path>                 (any number)
+//   absent <path>               (any number)
+//   location <where>            (at most one)
+//   sideoutput <name> <absolute path>
+//                               (a side output objcache caches: the entry's
+//                               output <name>, written there on a hit)
+//   store                       (LLVM IR or bitcode output: the launcher
+//                               stores the finished output under the key)
 //   end
+// Paths are as the front end looked them up: relative ones are relative to
+// the working directory (another checkout with the same arguments looks up
+// the same relative names). "location" says the module names the working
+// directory, a base dir or an output path (Location.h), so the candidate
+// must not serve a compile elsewhere.
 //
 //===----------------------------------------------------------------------===//
 #ifndef OBJCACHE_PLUGIN_DIRECTRECORD_H
@@ -80,13 +91,19 @@ public:
   // must not become a candidate (the launcher would replay a stale date).
   bool readsClock() const { return Log->ReadsClock; }
 
-  // Writes the record with the IR-level key and the files named by options
-  // (the "file" factor). Returns false with a reason on failure.
+  // Writes the record with the IR-level key, the files named by options
+  // (the "file" factor) and the "output"/"store" lines of OutputLines.
+  // Returns false with a reason on failure.
   bool write(clang::CompilerInstance &CI, const std::string &KeyHex,
-             const std::vector<std::string> &OptionFiles, std::string &Error);
+             const std::vector<std::string> &OptionFiles,
+             const std::vector<std::string> &OutputLines, std::string &Error);
+
+  // Where the module names the compile's location, or "" (Location.h).
+  void setLocation(std::string Where) { Location = std::move(Where); }
 
 private:
   std::string Path;
+  std::string Location;
   std::shared_ptr<LookupLog> Log;
   std::shared_ptr<DepFileList> Deps; // when clang writes a .d file
 };

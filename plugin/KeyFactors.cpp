@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 #include "KeyFactors.h"
 #include "CompileState.h"
+#include "SideOutputs.h"
 
 extern "C" {
 #include "objcache/version.h"
@@ -31,6 +32,7 @@ extern "C" {
 #include "clang/Lex/HeaderSearchOptions.h"
 #include "clang/Lex/PreprocessorOptions.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/DebugInfoMetadata.h"
 #include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Module.h"
@@ -200,6 +202,19 @@ std::vector<std::string> canonicalInvocation(clang::CompilerInstance &CI) {
   // their arguments (PluginArgs) stay in.
   FE.Plugins.clear();
   Copy.getCodeGenOpts().PassPlugins.clear();
+  // The working directory and the path maps: their only readers are the
+  // front end's debug info (DICompileUnit and DIFile directories), coverage
+  // mapping, and __FILE__-style strings, all in the module (factor 11).
+  // The backend is given neither (initTargetOptions in clang's
+  // BackendUtil.cpp), so MC never sees a compilation directory but the
+  // DICompileUnit's. Without them, checkouts whose objects are identical
+  // (no -g, or -g with -ffile-prefix-map=$PWD=.) share entries.
+  clang::CodeGenOptions &CG = Copy.getCodeGenOpts();
+  CG.DebugCompilationDir.clear();
+  CG.CoverageCompilationDir.clear();
+  CG.DebugPrefixMap.clear();
+  CG.CoveragePrefixMap.clear();
+  Copy.getLangOpts().MacroPrefixMap.clear();
   return Copy.getCC1CommandLine();
 }
 
@@ -398,8 +413,10 @@ void addTarget(oc_key_builder *Key, const CompileState &State,
   add(Key, F, "MCOptions.AsSecureLogFile", O.MCOptions.AsSecureLogFile);
   // The flattened command line (with -o, -D, -I...) is read only by the
   // CodeView writer (LF_BUILDINFO), so it can change only COFF objects.
-  if (TM.getTargetTriple().isOSBinFormatCOFF())
+  if (TM.getTargetTriple().isOSBinFormatCOFF()) {
     add(Key, F, "MCOptions.CommandlineArgs", O.MCOptions.CommandlineArgs);
+    add(Key, F, "MCOptions.Argv0", O.MCOptions.Argv0);
+  }
   // MCOptions.IASSearchPaths (every -I, -iquote and system include
   // directory) is left out: the integrated assembler reads it only for
   // .include and .incbin in inline assembly, and modules whose inline
@@ -486,6 +503,7 @@ bool namesOutputFile(StringRef Arg) {
       "-stats-file=",
       "-opt-record-file=",
       "-split-dwarf-output=",
+      "-split-dwarf-file=",
       "-stack-usage-file=",
       "-dependency-file=",
       "-header-include-file=",
@@ -605,6 +623,8 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
   if (!addPlugins(Key, CI, Error))
     return false;
 
+  addSideOutputFactors(Key, State, M);
+
   FileFactorScan Files;
   struct stat Input;
   if (!State.SourcePath.empty() &&
@@ -613,8 +633,13 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
     Files.InputDev = Input.st_dev;
     Files.InputIno = Input.st_ino;
   }
-  for (const std::string &Arg : Args)
-    Files.scan(Arg);
+  for (size_t I = 0; I < Args.size(); ++I) {
+    // The value of a written-file option given as a separate argument
+    // (-split-dwarf-file X, -stack-usage-file X, -opt-record-file X).
+    if (I > 0 && namesOutputFile(Args[I - 1] + "="))
+      continue;
+    Files.scan(Args[I]);
+  }
   for (const auto &Option : Options)
     Files.scan(Option.second);
   if (!Files.Error.empty()) {
@@ -631,9 +656,14 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
   // anything earlier in the translation unit grows (a comment in a header),
   // yet cannot change the object, and a compile with a backend diagnostic
   // is never stored. They are left out of the hash, then put back.
-  unsigned SrcLoc = M.getContext().getMDKindID("srcloc");
+  // The kind is looked up, never registered: a new kind would land in the
+  // bitcode of an -emit-llvm or -flto compile.
+  SmallVector<StringRef, 64> Kinds;
+  M.getContext().getMDKindNames(Kinds);
+  auto Kind = llvm::find(Kinds, "srcloc");
+  unsigned SrcLoc = Kind == Kinds.end() ? 0 : unsigned(Kind - Kinds.begin());
   std::vector<std::pair<Instruction *, MDNode *>> SrcLocs;
-  for (Function &F : M)
+  for (Function &F : SrcLoc ? M.functions() : make_range(M.end(), M.end()))
     for (BasicBlock &BB : F)
       for (Instruction &I : BB)
         if (auto *Call = dyn_cast<CallBase>(&I); Call && Call->isInlineAsm())
@@ -646,6 +676,10 @@ bool addKeyFactors(oc_key_builder *Key, const CompileState &State, Module &M,
   for (auto &[I, Node] : SrcLocs)
     I->setMetadata(SrcLoc, Node);
   add(Key, "module", "bitcode", hexOf(Bitcode.digest()));
+  // Already in the bitcode; named apart so that --explain can say that a
+  // -g compile differs only by its working directory (DW_AT_comp_dir).
+  for (const DICompileUnit *CU : M.debug_compile_units())
+    add(Key, "module", "comp-dir", CU->getDirectory());
   return true;
 }
 

@@ -16,8 +16,10 @@
 #include "CodeGen.h"
 #include "CompileState.h"
 #include "DirectRecord.h"
+#include "Location.h"
 #include "InlineAsmRule.h"
 #include "KeyFactors.h"
+#include "SideOutputs.h"
 #include "Verify.h"
 
 extern "C" {
@@ -47,30 +49,30 @@ using Clock = std::chrono::steady_clock;
 
 //===-- 1. Frontend hook --------------------------------------------------===//
 
-// Decides, from the options alone, what the cache cannot reproduce.
+void storeOutputs(CompileState &State);
+
+// Decides, from the options alone, what the cache cannot reproduce, and
+// lists the side outputs it will capture with the object.
 void classify(CompileState &State) {
   const clang::CompilerInstance &CI = *State.CI;
   const clang::CodeGenOptions &CG = CI.getCodeGenOpts();
   clang::frontend::ActionKind Action = CI.getFrontendOpts().ProgramAction;
-  if (Action != clang::frontend::EmitObj &&
-      Action != clang::frontend::EmitAssembly)
+  State.BitcodeOutput =
+      Action == clang::frontend::EmitBC || Action == clang::frontend::EmitLLVM;
+  collectSideOutputs(State);
+  if (!CG.SaveTempsFilePrefix.empty())
+    State.markUncacheable(OC_STAT_UNCACHEABLE_SAVE_TEMPS,
+                          "-save-temps writes intermediate files");
+  else if (!State.BitcodeOutput && Action != clang::frontend::EmitObj &&
+           Action != clang::frontend::EmitAssembly)
     State.markUncacheable(OC_STAT_UNCACHEABLE_OUTPUT_KIND,
-                          "output is LLVM IR, not an object");
-  else if (CG.PrepareForLTO || CG.PrepareForThinLTO)
-    State.markUncacheable(OC_STAT_UNCACHEABLE_OUTPUT_KIND,
-                          "-flto writes bitcode, not an object");
-  else if (!CG.SplitDwarfFile.empty() || !CG.SplitDwarfOutput.empty())
-    State.markUncacheable(OC_STAT_UNCACHEABLE_SPLIT_DWARF,
-                          "split DWARF (.dwo) output");
-  else if (!CG.CoverageNotesFile.empty())
-    State.markUncacheable(OC_STAT_UNCACHEABLE_COVERAGE,
-                          "--coverage notes (.gcno) output");
-  else if (!CG.OptRecordFile.empty())
+                          "output is not an object, assembly or LLVM IR");
+  else if (!CG.ThinLinkBitcodeFile.empty())
     State.markUncacheable(OC_STAT_UNCACHEABLE_EXTRA_OUTPUT,
-                          "optimization record file output");
-  else if (!CG.StackUsageOutput.empty())
+                          "-fthin-link-bitcode output");
+  else if (State.BitcodeOutput && !State.SideOutputs.empty())
     State.markUncacheable(OC_STAT_UNCACHEABLE_EXTRA_OUTPUT,
-                          "-fstack-usage output");
+                          "side outputs of an LLVM IR or bitcode compile");
   else if (CG.TimePasses)
     State.markUncacheable(OC_STAT_UNCACHEABLE_EXTRA_OUTPUT,
                           "-ftime-report output");
@@ -129,6 +131,7 @@ private:
       return;
     if (currentState() == State.get())
       setCurrentState(nullptr);
+    storeOutputs(*State);
     State->finish();
     State.reset();
   }
@@ -176,6 +179,14 @@ protected:
       State->noteFault(State->Config.warning);
     if (State->Result == Outcome::Pending)
       State->Direct = DirectRecorder::start(CI);
+    // LLVM IR and bitcode go to clang's stream by a pass after the whole
+    // pipeline, with no hook after it: only the launcher, which sees the
+    // finished file, can store and serve them.
+    if (State->Result == Outcome::Pending && State->BitcodeOutput &&
+        !State->Direct)
+      State->markUncacheable(OC_STAT_UNCACHEABLE_OUTPUT_KIND,
+                             "LLVM IR or bitcode output is cached only "
+                             "through the launcher (objcache clang ...)");
     // Read before clang turns it off for this after-main consumer.
     return std::make_unique<StateOwner>(
         std::move(State), CI, bool(CI.getCodeGenOpts().ClearASTBeforeBackend));
@@ -230,7 +241,7 @@ void takeHit(CompileState &State, Module &M) {
   // rejects would reach clang's later passes, so compile normally instead.
   std::string Problem;
   if (State.Config.debug && !emptiesCleanly(M, Problem)) {
-    oc_buffer_free(&State.CachedObject);
+    oc_entry_contents_free(&State.Cached);
     State.reportError("the hit path would leave an invalid module (" + Problem +
                       ")");
     return;
@@ -249,6 +260,11 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
                           "inline assembly uses " + Directive +
                               " (only directives known not to read files "
                               "are cached)");
+    return;
+  }
+  std::string Why;
+  if (!resolveSideOutputs(State, M, Why)) {
+    State.markUncacheable(OC_STAT_UNCACHEABLE_COVERAGE, Why);
     return;
   }
   // The record is kept for every compile (history, the entry's writer).
@@ -271,13 +287,28 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
   char Hex[OC_DIGEST_HEX_SIZE];
   oc_digest_to_hex(&State.Key, Hex);
   State.KeyHex = Hex;
+  // Direct mode shares a candidate across working directories and output
+  // paths only when the module names none of them (Location.h).
+  if (State.Direct)
+    State.Direct->setLocation(moduleNamesLocation(
+        M, *Pipeline.TM, otherPluginsLoaded(*State.CI),
+        locationNeedles(*State.CI, State.Config.base_dir)));
+  if (State.BitcodeOutput) {
+    // The launcher stores the finished file under this key (see classify).
+    State.Result = Outcome::Lookup;
+    State.PipelineStart = Clock::now();
+    WatchingDiagnosticHandler::install(M.getContext(), &State.BackendDiagnosed);
+    return;
+  }
 
   oc_store *Store = nullptr;
   oc_error Err{};
   oc_status Status = oc_store_open(&State.Config, &Store, &Err);
+  std::vector<const char *> Required = requiredOutputs(State);
   if (Status == OC_OK)
-    Status = oc_store_get(Store, &State.Key, &State.CachedObject,
-                          &State.CachedMeta, &Err);
+    Status = oc_store_get_outputs(Store, &State.Key, Required.data(),
+                                  Required.size(), &State.Cached,
+                                  &State.CachedMeta, &Err);
   // A remote fault the lookup survived (it became a miss).
   if (const char *Warning = oc_store_warning(Store))
     State.noteFault(Warning);
@@ -349,25 +380,41 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
   State->CodeGenSeen = true;
 
   if (State->Result == Outcome::Hit) {
-    OS.write(reinterpret_cast<const char *>(State->CachedObject.data),
-             State->CachedObject.size);
+    const oc_entry_output *Object =
+        oc_entry_find(&State->Cached, OC_ENTRY_OBJECT);
+    OS.write(reinterpret_cast<const char *>(Object->data), Object->size);
+    std::string Why;
+    if (!writeCachedSideOutputs(*State, /*Late=*/false, Why))
+      M.getContext().emitError("objcache: " + Why);
     return true;
   }
   if (State->Result != Outcome::Lookup)
     return false;
 
-  SmallVector<char, 0> Object;
-  bool Emitted =
-      runCodeGen(M, TM, FileType, State->CI->getCodeGenOpts(), Object);
+  std::string Why;
+  bool Fatal = false;
+  bool Captured = codeGenWithSideOutputs(*State, M, TM, FileType, State->Object,
+                                         Why, Fatal);
   WatchingDiagnosticHandler::uninstall(M.getContext());
-  if (!Emitted) {
+  if (!Captured && State->Object.empty()) {
     // Let clang try, and report, exactly as it would without objcache.
-    State->reportError("cannot set up code generation");
+    State->reportError(Why);
     return false;
   }
-  OS.write(Object.data(), Object.size());
+  OS.write(State->Object.data(), State->Object.size());
+  if (Fatal) {
+    M.getContext().emitError("objcache: " + Why);
+    State->reportError(Why);
+    return true;
+  }
   if (State->Verify == VerifyState::Running) {
-    finishVerify(*State, Object);
+    // The fresh outputs are what the user gets; they are compared with the
+    // cached ones (and an entry that differs replaced, in storeOutputs).
+    finishVerify(*State, State->Object);
+    return true;
+  }
+  if (!Captured) {
+    State->markUncacheable(OC_STAT_UNCACHEABLE_EXTRA_OUTPUT, Why);
     return true;
   }
 
@@ -378,31 +425,79 @@ bool preCodeGen(Module &M, TargetMachine &TM, CodeGenFileType FileType,
   }
   auto Elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       Clock::now() - State->PipelineStart);
-  oc_entry_meta Meta{static_cast<uint64_t>(std::time(nullptr)),
-                     static_cast<uint64_t>(Elapsed.count())};
-  oc_store *Store = nullptr;
+  State->CompileTimeMs = static_cast<uint64_t>(Elapsed.count());
+  // Stored at the end of the translation unit, when clang has closed the
+  // outputs it writes after code generation (storeOutputs).
+  State->StorePending = true;
+  return true;
+}
+
+// End of the translation unit: every output is complete. On a hit, writes
+// what clang closes after code generation; on a miss, stores the entry.
+void storeOutputs(CompileState &State) {
+  // A verified hit replaces a differing entry with every fresh output.
+  bool Replacing = State.Verify == VerifyState::Mismatch && State.StorePending;
+  if (State.Result == Outcome::Hit && State.Verify == VerifyState::Off) {
+    std::string Why;
+    if (!writeCachedSideOutputs(State, /*Late=*/true, Why))
+      State.reportError(Why);
+    return;
+  }
+  if (State.Result == Outcome::Lookup && State.BitcodeOutput) {
+    // Handed to the launcher through the direct-mode record. The launcher
+    // counts the outcome: it stores the output only when the record shows
+    // clang wrote the command's own output (with -fembed-bitcode the
+    // driver's first step writes a temporary .bc, which it declines).
+    if (State.BackendDiagnosed)
+      State.markUncacheable(OC_STAT_UNCACHEABLE_BACKEND_DIAG,
+                            "the optimizer emitted a diagnostic");
+    else
+      State.LauncherStores = true;
+    return;
+  }
+  if (!State.StorePending || (State.Result != Outcome::Lookup && !Replacing))
+    return;
+  State.StorePending = false;
+  std::string Why;
+  if (!captureLateSideOutputs(State, Why)) {
+    if (!Replacing) // a verified hit stays the hit it was
+      State.markUncacheable(OC_STAT_UNCACHEABLE_EXTRA_OUTPUT, Why);
+    return;
+  }
+  std::vector<oc_entry_output> Outputs(1 + State.SideOutputs.size());
   oc_error Err{};
-  oc_status Status = oc_store_open(&State->Config, &Store, &Err);
+  oc_entry_output_set(&Outputs[0], OC_ENTRY_OBJECT, State.Object.data(),
+                      State.Object.size(), false, &Err);
+  for (size_t I = 0; I < State.SideOutputs.size(); ++I) {
+    const SideOutput &Out = State.SideOutputs[I];
+    oc_entry_output_set(&Outputs[I + 1], Out.Name.c_str(), Out.Bytes.data(),
+                        Out.Absent ? 0 : Out.Bytes.size(), Out.Absent, &Err);
+  }
+  oc_entry_meta Meta{static_cast<uint64_t>(std::time(nullptr)),
+                     State.CompileTimeMs};
+  oc_store *Store = nullptr;
+  oc_status Status = oc_store_open(&State.Config, &Store, &Err);
   if (Status == OC_OK)
-    Status = oc_store_put(Store, &State->Key, Object.data(), Object.size(),
-                          &Meta, &Err);
+    Status = oc_store_put_outputs(Store, &State.Key, Outputs.data(),
+                                  Outputs.size(), &Meta, &Err);
   if (Status == OC_OK) // verify mode's evidence of what this compile saw
-    (void)oc_store_put_record(Store, &State->Key, State->FactorRecord.data(),
-                              State->FactorRecord.size(), nullptr);
+    (void)oc_store_put_record(Store, &State.Key, State.FactorRecord.data(),
+                              State.FactorRecord.size(), nullptr);
   if (const char *Warning = oc_store_warning(Store))
-    State->noteFault(Warning);
-  oc_store_take_stats(Store, &State->StoreStats);
+    State.noteFault(Warning);
+  oc_store_take_stats(Store, &State.StoreStats);
   oc_store_close(Store);
   if (Status != OC_OK) {
-    // The object is already written: only the caching failed.
+    // The outputs are already written: only the caching failed.
     llvm::errs() << "objcache: warning: cannot store the object: "
                  << Err.message << "\n";
-    State->Warned = true;
-    State->Result = Outcome::Error;
-    return true;
+    State.Warned = true;
+    if (!Replacing)
+      State.Result = Outcome::Error;
+    return;
   }
-  State->Result = Outcome::Miss;
-  return true;
+  if (!Replacing)
+    State.Result = Outcome::Miss;
 }
 
 } // namespace

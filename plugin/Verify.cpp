@@ -8,6 +8,7 @@
 #include "Verify.h"
 #include "CodeGen.h"
 #include "CompileState.h"
+#include "SideOutputs.h"
 
 extern "C" {
 #include "objcache/store.h"
@@ -18,6 +19,7 @@ extern "C" {
 #include "llvm/Support/raw_ostream.h"
 
 #include <ctime>
+#include <vector>
 
 namespace objcache {
 
@@ -34,10 +36,25 @@ bool startVerify(CompileState &State, llvm::Module &M) {
 void finishVerify(CompileState &State, llvm::ArrayRef<char> Object) {
   // Counted as the hit it was, at its real cost (no time saved).
   State.Result = Outcome::Hit;
-  oc_verify_output Cached{"object", State.CachedObject.data,
-                          State.CachedObject.size};
-  oc_verify_output Fresh{"object", Object.data(), Object.size()};
-  const char *Differing = oc_verify_compare(&Cached, 1, &Fresh, 1);
+  // The object and the side outputs complete by now (not the optimization
+  // record, which clang closes later), on both sides.
+  std::vector<oc_verify_output> CachedOutputs, FreshOutputs;
+  const oc_entry_output *CachedObject =
+      oc_entry_find(&State.Cached, OC_ENTRY_OBJECT);
+  CachedOutputs.push_back({OC_ENTRY_OBJECT, CachedObject->data,
+                           CachedObject->size});
+  FreshOutputs.push_back({OC_ENTRY_OBJECT, Object.data(), Object.size()});
+  for (const SideOutput &Out : State.SideOutputs) {
+    if (isLateSideOutput(Out))
+      continue;
+    const oc_entry_output *C = oc_entry_find(&State.Cached, Out.Name.c_str());
+    CachedOutputs.push_back({Out.Name.c_str(), C->data, C->size});
+    FreshOutputs.push_back({Out.Name.c_str(), Out.Bytes.data(),
+                            Out.Absent ? 0 : Out.Bytes.size()});
+  }
+  const char *Differing =
+      oc_verify_compare(CachedOutputs.data(), CachedOutputs.size(),
+                        FreshOutputs.data(), FreshOutputs.size());
   if (!Differing) {
     State.Verify = VerifyState::Checked;
     return;
@@ -54,16 +71,12 @@ void finishVerify(CompileState &State, llvm::ArrayRef<char> Object) {
     // A compile with a backend diagnostic is never stored; the wrong entry
     // is still replaced by the fresh object on the next plain miss of it.
     if (!State.BackendDiagnosed) {
+      // Replaced with every fresh output at the end of the translation
+      // unit, when the last one is complete (storeOutputs in Plugin.cpp).
       auto Elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::steady_clock::now() - State.PipelineStart);
-      oc_entry_meta Meta{static_cast<uint64_t>(std::time(nullptr)),
-                         static_cast<uint64_t>(Elapsed.count())};
-      if (oc_store_put(Store, &State.Key, Object.data(), Object.size(), &Meta,
-                       &Err) != OC_OK)
-        Problem = std::string("; cannot replace the entry: ") + Err.message;
-      else
-        (void)oc_store_put_record(Store, &State.Key, State.FactorRecord.data(),
-                                  State.FactorRecord.size(), nullptr);
+      State.CompileTimeMs = static_cast<uint64_t>(Elapsed.count());
+      State.StorePending = true;
     } else {
       Problem = "; the entry is kept: this compile had a backend diagnostic";
     }
@@ -85,10 +98,10 @@ void finishVerify(CompileState &State, llvm::ArrayRef<char> Object) {
     Evidence.fresh_record = State.FactorRecord.data();
     Evidence.fresh_record_len = State.FactorRecord.size();
   }
-  Evidence.cached = &Cached;
-  Evidence.ncached = 1;
-  Evidence.fresh = &Fresh;
-  Evidence.nfresh = 1;
+  Evidence.cached = CachedOutputs.data();
+  Evidence.ncached = CachedOutputs.size();
+  Evidence.fresh = FreshOutputs.data();
+  Evidence.nfresh = FreshOutputs.size();
   char Dir[PATH_MAX];
   std::string Where;
   if (oc_verify_keep(&State.Config, &Evidence, Dir, sizeof Dir, &Err) == OC_OK)

@@ -29,6 +29,7 @@
  * changed). Faults print one warning line, count in `errors`, and the
  * compile goes on the plain way. */
 #include "fsutil.h"
+#include "objcache/basedir.h"
 #include "objcache/history.h"
 #include "objcache/log.h"
 #include "objcache/manifest.h"
@@ -66,10 +67,13 @@ typedef struct {
   oc_digest direct_key;
   direct_args args;
   char cwd[PATH_MAX]; /* as clang sees it ($PWD when it is the same dir) */
+  oc_digest location; /* the working directory and verbatim arguments */
   uint64_t started_ms;
   bool store_warned; /* the store's fault has been shown */
   bool recorded;     /* the compile recorded a candidate, with this key: */
   oc_digest recorded_key;
+  bool launcher_stored; /* ... for LLVM IR/bitcode the launcher stored, so
+                           no plugin compared it */
 } direct_ctx;
 
 static uint64_t now_ms(void) {
@@ -118,7 +122,9 @@ static void record_history(direct_ctx *ctx,
     char hex[OC_DIGEST_HEX_SIZE];
     oc_digest_to_hex(&f->hash, hex);
     oc_key_add_str(ctx->key, "file", f->path,
-                   f->kind == OC_MANIFEST_FILE_ABSENT ? "absent" : hex);
+                   f->kind == OC_MANIFEST_FILE_ABSENT     ? "absent"
+                   : f->kind == OC_MANIFEST_FILE_LOCATION ? "location"
+                                                          : hex);
   }
   size_t len;
   const char *record = oc_key_record(ctx->key, &len);
@@ -167,17 +173,18 @@ static bool clean_path(const char *cwd, const char *path, char *out,
   return true;
 }
 
-/* The working directory as clang sees it: LLVM's current_path() prefers
- * $PWD when it names the same directory, else getcwd(). */
-static bool logical_cwd(char *out, size_t size) {
-  const char *pwd = getenv("PWD");
-  struct stat a, b;
-  if (pwd && pwd[0] == '/' && stat(pwd, &a) == 0 && stat(".", &b) == 0 &&
-      a.st_dev == b.st_dev && a.st_ino == b.st_ino && strlen(pwd) < size) {
-    snprintf(out, size, "%s", pwd);
-    return true;
-  }
-  return getcwd(out, size) != NULL;
+/* base_dir: a .d name that clang printed absolute, under a base dir, is
+ * kept as "//" and its form relative to the working directory, and printed
+ * absolute again under the directory of the hit. (No name clang prints
+ * starts with "//" in a candidate: such a compile keeps its location.) */
+#define DEP_RELATIVE "//"
+
+/* The name as this compile's clang would print it, into out. */
+static const char *dep_name_here(const direct_ctx *ctx, const char *name,
+                                 char *out, size_t size) {
+  if (strncmp(name, DEP_RELATIVE, 2) != 0)
+    return name;
+  return clean_path(ctx->cwd, name + 2, out, size) ? out : NULL;
 }
 
 /* Whether the .d name `name` (relative to cwd or absolute) is the file
@@ -202,17 +209,20 @@ static bool generate_depfile(const direct_ctx *ctx,
       malloc((c->dep_count ? c->dep_count : 1) * sizeof *names);
   if (!names)
     return false;
-  bool ok = true;
+  char(*here)[PATH_MAX] = malloc((c->dep_count ? c->dep_count : 1) *
+                                  sizeof *here);
+  bool ok = here != NULL;
   for (size_t i = 0; i < c->dep_count && ok; i++) {
     const oc_manifest_dep *d = &c->deps[i];
-    ok = d->file < c->file_count &&
+    names[i] = dep_name_here(ctx, d->name, here[i], sizeof here[i]);
+    ok = names[i] && d->file < c->file_count &&
          c->files[d->file].kind == OC_MANIFEST_FILE_READ &&
-         dep_names_file(ctx->cwd, d->name, c->files[d->file].path);
-    names[i] = d->name;
+         dep_names_file(ctx->cwd, names[i], c->files[d->file].path);
   }
   ok = ok && oc_depfile_generate(targets, ctx->args.target_count, names,
                                  c->dep_count, c->dep_input_index,
                                  ctx->args.dep_phony, out) == OC_OK;
+  free(here);
   free(names);
   return ok;
 }
@@ -271,11 +281,18 @@ static oc_status hash_bounded(const char *path, uint64_t limit, oc_digest *out,
 /* Whether every file of the candidate is as recorded: same size and times
  * (no read at all, unless file_stat_matches is off), or else the same
  * contents. *why names the first file that differs. */
-static bool candidate_matches(const oc_config *cfg,
+static bool candidate_matches(const oc_config *cfg, const oc_digest *location,
                               const oc_manifest_candidate *c, char *why,
-                              size_t why_size) {
+                              size_t why_size, bool *only_location) {
+  *only_location = false;
+  const char *elsewhere = NULL; /* why it is bound to another location */
   for (size_t i = 0; i < c->file_count; i++) {
     const oc_manifest_file *f = &c->files[i];
+    if (f->kind == OC_MANIFEST_FILE_LOCATION) {
+      if (!oc_digest_equal(&f->hash, location))
+        elsewhere = f->path; /* the files still say if it is the only one */
+      continue;
+    }
     struct stat st;
     bool exists = stat(f->path, &st) == 0;
     if (f->kind == OC_MANIFEST_FILE_ABSENT) {
@@ -299,6 +316,14 @@ static bool candidate_matches(const oc_config *cfg,
       snprintf(why, why_size, "%s changed", f->path);
       return false;
     }
+  }
+  if (elsewhere) {
+    snprintf(why, why_size,
+             "made in another working directory or with other output names, "
+             "and %s",
+             elsewhere);
+    *only_location = true;
+    return false;
   }
   return true;
 }
@@ -346,24 +371,36 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
     oc_buffer_free(&dep);
     return 0;
   }
-  oc_buffer object = {0};
+  /* Every output the compile wrote must be in the entry: never a part. */
+  const char *required[1 + OC_MANIFEST_MAX_SIDE_OUTPUTS] = {OC_ENTRY_OBJECT};
+  for (size_t i = 0; i < c->output_count; i++)
+    required[1 + i] = c->outputs[i].name;
+  oc_entry_contents contents = {0};
   oc_entry_meta meta = {0};
   oc_error err = {0};
   oc_status status =
-      oc_store_get(ctx->store, &c->result_key, &object, &meta, &err);
+      oc_store_get_outputs(ctx->store, &c->result_key, required,
+                           1 + c->output_count, &contents, &meta, &err);
   if (status != OC_OK)
     oc_buffer_free(&dep);
   if (status == OC_NOT_FOUND)
     return 0;
   if (status != OC_OK) {
     warn(ctx->cfg, err.message);
-    oc_buffer_free(&object);
+    oc_entry_contents_free(&contents);
     return status == OC_CORRUPT ? 0 : -1;
   }
   char why[2 * PATH_MAX];
-  bool ok =
-      write_output(ctx->args.output, object.data, object.size, why, sizeof why);
-  oc_buffer_free(&object);
+  const oc_entry_output *object = oc_entry_find(&contents, OC_ENTRY_OBJECT);
+  bool ok = write_output(ctx->args.output, object->data, object->size, why,
+                         sizeof why);
+  for (size_t i = 0; ok && i < c->output_count; i++) {
+    const oc_entry_output *side = oc_entry_find(&contents, c->outputs[i].name);
+    if (!side->absent) /* absent: the compile leaves the file alone */
+      ok = write_output(c->outputs[i].path, side->data, side->size, why,
+                        sizeof why);
+  }
+  oc_entry_contents_free(&contents);
   if (ok && ctx->args.has_depfile)
     ok = write_output(ctx->args.depfile, dep.data, dep.size, why, sizeof why);
   oc_buffer_free(&dep);
@@ -415,6 +452,8 @@ typedef struct {
   const char **deps;
   size_t dep_count, dep_cap;
   uint32_t depmain;
+  bool store; /* LLVM IR or bitcode: the launcher stores the output */
+  const char *location; /* where the object names the compile's location */
 } record_outputs;
 
 /* Appends one file of the record to the candidate. */
@@ -432,6 +471,29 @@ static const char *add_file(oc_manifest_candidate *c, size_t *cap,
   f->path = strdup(path);
   f->kind = kind;
   return f->path ? NULL : "out of memory";
+}
+
+/* Adds the side output of a "sideoutput <name> <path>" record line. */
+static const char *add_side_output(oc_manifest_candidate *c, char *spec) {
+  char *space = strchr(spec, ' ');
+  if (!space || space == spec ||
+      (size_t)(space - spec) >= OC_MANIFEST_NAME_SIZE || space[1] != '/')
+    return "bad side output in record";
+  if (c->output_count == OC_MANIFEST_MAX_SIDE_OUTPUTS)
+    return "too many side outputs";
+  oc_manifest_output *grown =
+      realloc(c->outputs, (c->output_count + 1) * sizeof *grown);
+  if (!grown)
+    return "out of memory";
+  c->outputs = grown;
+  oc_manifest_output *o = &c->outputs[c->output_count];
+  memset(o, 0, sizeof *o);
+  memcpy(o->name, spec, (size_t)(space - spec));
+  o->path = strdup(space + 1);
+  if (!o->path)
+    return "out of memory";
+  c->output_count++;
+  return NULL;
 }
 
 /* Parses the record the plugin wrote (see plugin/DirectRecord.h) in text
@@ -478,13 +540,19 @@ static const char *parse_record(char *text, oc_manifest_candidate *c,
         out->deps = grown;
       }
       out->deps[out->dep_count++] = line + 4;
+    } else if (strncmp(line, "sideoutput ", 11) == 0) {
+      why = add_side_output(c, line + 11);
+    } else if (strcmp(line, "store") == 0) {
+      out->store = true;
     } else if (strncmp(line, "side ", 5) == 0) {
       if (!out->side)
         out->side = line + 5;
-    } else if (strncmp(line, "read /", 6) == 0) {
+    } else if (strncmp(line, "read ", 5) == 0 && line[5]) {
       why = add_file(c, &cap, line + 5, OC_MANIFEST_FILE_READ);
-    } else if (strncmp(line, "absent /", 8) == 0) {
+    } else if (strncmp(line, "absent ", 7) == 0 && line[7]) {
       why = add_file(c, &cap, line + 7, OC_MANIFEST_FILE_ABSENT);
+    } else if (strncmp(line, "location ", 9) == 0) {
+      out->location = line + 9;
     } else {
       why = "bad line in record";
     }
@@ -656,6 +724,159 @@ static const char *check_depfile(const direct_ctx *ctx,
   return why;
 }
 
+/* LLVM IR and bitcode outputs: clang gives the plugin no hook after it
+ * writes them, so the launcher stores the finished file under the key the
+ * plugin computed (docs/design.md). NULL when stored, else why not. */
+static const char *store_compiled_output(direct_ctx *ctx,
+                                         const oc_digest *key) {
+  int fd = open(ctx->args.output, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  oc_buffer bytes = {0};
+  bool read_ok =
+      fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      oc_fs_read_fd(fd, ctx->args.output, (size_t)OC_ENTRY_MAX_CONTENT, &bytes,
+                    NULL) == OC_OK;
+  if (fd >= 0)
+    close(fd);
+  if (!read_ok) {
+    oc_buffer_free(&bytes);
+    return "cannot read the output";
+  }
+  oc_entry_output object;
+  oc_entry_meta meta = {(uint64_t)time(NULL), now_ms() - ctx->started_ms};
+  oc_error err = {0};
+  oc_status status = oc_entry_output_set(&object, OC_ENTRY_OBJECT, bytes.data,
+                                         bytes.size, false, &err);
+  if (status == OC_OK)
+    status = oc_store_put_outputs(ctx->store, key, &object, 1, &meta, &err);
+  oc_buffer_free(&bytes);
+  if (status != OC_OK) {
+    warn(ctx->cfg, err.message);
+    return "cannot store the output";
+  }
+  return NULL;
+}
+
+/* ---- relocation: can the candidate serve another directory? ---------- */
+
+/* The strings that name this compile's location in what it wrote: the
+ * working directory (as $PWD and physically) and each base dir; for stderr
+ * also the output names as given. */
+static size_t location_needles(const direct_ctx *ctx, bool outputs,
+                               char needles[][PATH_MAX], size_t max) {
+  size_t n = 0;
+  char physical[PATH_MAX];
+  const char *fixed[4] = {ctx->cwd, getcwd(physical, sizeof physical),
+                          outputs ? ctx->args.output : NULL,
+                          outputs && ctx->args.has_depfile ? ctx->args.depfile
+                                                           : NULL};
+  for (size_t i = 0; i < 4 && n < max; i++)
+    if (fixed[i] && fixed[i][0] && strcmp(fixed[i], "/") != 0)
+      snprintf(needles[n++], PATH_MAX, "%s", fixed[i]);
+  for (const char *b = ctx->cfg->base_dir; *b && n < max;) {
+    const char *end = strchr(b, ':');
+    size_t len = end ? (size_t)(end - b) : strlen(b);
+    size_t keep = len;
+    while (keep > 1 && b[keep - 1] == '/')
+      keep--;
+    if (keep < PATH_MAX)
+      snprintf(needles[n++], PATH_MAX, "%.*s", (int)keep, b);
+    b += len + (end ? 1 : 0);
+  }
+  return n;
+}
+
+static bool names_any(const void *data, size_t size, char needles[][PATH_MAX],
+                      size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (data && memmem(data, size, needles[i], strlen(needles[i])))
+      return true;
+  return false;
+}
+
+/* Takes the candidate's absolute paths and .d names under base_dir
+ * relative to the working directory, and says in `why` what keeps it from
+ * serving another location: stderr or a .d name that names the working
+ * directory, a base dir or an output; a path under base_dir that would not
+ * come back byte for byte from its relative form. */
+static void relocation_blocker(const direct_ctx *ctx, oc_manifest_candidate *c,
+                               const oc_buffer *err_out, char *why,
+                               size_t why_size) {
+  const char *base = ctx->cfg->base_dir;
+  char rel[PATH_MAX], back[PATH_MAX];
+  for (size_t i = 0; i < c->file_count; i++) {
+    oc_manifest_file *f = &c->files[i];
+    if (f->path[0] != '/' || !oc_base_dir_contains(base, f->path))
+      continue;
+    char *copy = NULL;
+    if (!oc_path_relative(ctx->cwd, f->path, rel, sizeof rel) ||
+        !(copy = strdup(rel))) {
+      snprintf(why, why_size, "%s (under base_dir) cannot be made relative",
+               f->path);
+      return;
+    }
+    free(f->path);
+    f->path = copy;
+  }
+  for (size_t i = 0; i < c->dep_count; i++) {
+    oc_manifest_dep *d = &c->deps[i];
+    if (strncmp(d->name, DEP_RELATIVE, 2) == 0) {
+      snprintf(why, why_size, "a .d name starts with //");
+      return;
+    }
+    if (d->name[0] != '/' || !oc_base_dir_contains(base, d->name))
+      continue;
+    char *marked = NULL;
+    if (!oc_path_relative(ctx->cwd, d->name, rel, sizeof rel) ||
+        !clean_path(ctx->cwd, rel, back, sizeof back) ||
+        strcmp(back, d->name) != 0 ||
+        !(marked = malloc(strlen(rel) + 3))) {
+      snprintf(why, why_size,
+               "the .d name %s (under base_dir) would not come back from "
+               "its relative form",
+               d->name);
+      return;
+    }
+    sprintf(marked, "%s%s", DEP_RELATIVE, rel);
+    free(d->name);
+    d->name = marked;
+  }
+  static char needles[8][PATH_MAX];
+  size_t n = location_needles(ctx, true, needles, 8);
+  if (names_any(err_out->data, err_out->size, needles, n)) {
+    snprintf(why, why_size,
+             "its diagnostics name the working directory, a base dir or an "
+             "output");
+    return;
+  }
+  n = location_needles(ctx, false, needles, 8);
+  for (size_t i = 0; i < c->dep_count; i++)
+    if (names_any(c->deps[i].name, strlen(c->deps[i].name), needles, n)) {
+      snprintf(why, why_size,
+               "its .d file names the working directory or a base dir");
+      return;
+    }
+}
+
+/* Adds the location entry (last: the dependency list points at files by
+ * their place). */
+static bool bind_to_location(const direct_ctx *ctx, oc_manifest_candidate *c,
+                             const char *why) {
+  oc_manifest_file *files =
+      realloc(c->files, (c->file_count + 1) * sizeof *files);
+  if (!files)
+    return false;
+  c->files = files;
+  oc_manifest_file *f = &files[c->file_count];
+  memset(f, 0, sizeof *f);
+  f->kind = OC_MANIFEST_FILE_LOCATION;
+  f->hash = ctx->location;
+  if (!(f->path = strdup(why)))
+    return false;
+  c->file_count++;
+  return true;
+}
+
 /* Records a candidate for this compile, or says in the log why not; a
  * reason that makes direct mode step aside for the command counts in
  * direct_uncacheable. */
@@ -687,6 +908,38 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
     why = check_files(&c, start, detail, sizeof detail);
   if (!why && ctx->args.has_depfile)
     why = aside = check_depfile(ctx, &c);
+  /* Where it may serve: anywhere, unless what it wrote names where it ran
+   * (the plugin looked at the object; stderr and the .d are looked at
+   * here), then only this working directory with these very arguments. */
+  char location[2 * PATH_MAX + 256] = "";
+  if (!why && rec.location)
+    snprintf(location, sizeof location,
+             "the object's %s names the working directory, a base dir or an "
+             "output name",
+             rec.location);
+  else if (!why)
+    relocation_blocker(ctx, &c, err_out, location, sizeof location);
+  /* Side outputs are written at the absolute paths clang used here. */
+  if (!why && !location[0] && c.output_count)
+    snprintf(location, sizeof location,
+             "it writes side outputs (.dwo, .gcno, ...) at recorded paths");
+  if (!why && location[0] && !bind_to_location(ctx, &c, location))
+    why = "out of memory";
+  /* An LLVM IR or bitcode compile: the plugin counted no outcome, this
+   * does (a miss when stored, else uncacheable output kind). */
+  if (!why && rec.store)
+    why = store_compiled_output(ctx, &c.result_key);
+  if (rec.store) {
+    oc_stats delta = {0};
+    if (why) {
+      delta.value[OC_STAT_UNCACHEABLE] = 1;
+      delta.value[OC_STAT_UNCACHEABLE_OUTPUT_KIND] = 1;
+    } else {
+      delta.value[OC_STAT_MISSES] = 1;
+    }
+    (void)oc_stats_add(ctx->cfg->cache_dir, &delta, NULL);
+    log_line(ctx, why ? "uncacheable" : "miss", why ? why : "-");
+  }
   free(rec.deps);
   if (why) {
     if (aside)
@@ -707,6 +960,7 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
     record_history(ctx, &c);
   ctx->recorded = true;
   ctx->recorded_key = c.result_key;
+  ctx->launcher_stored = rec.store;
   /* The stderr bytes belong to their buffer. */
   c.stderr_data = NULL;
   oc_manifest_candidate_free(&c);
@@ -842,7 +1096,8 @@ static int verify_direct_hit(direct_ctx *ctx, const oc_manifest_candidate *c,
   setenv("OBJCACHE_VERIFY", "100", 1);
   int rc = compile_and_record(ctx, path, flag, argv, add_color);
   if (rc != 0 ||
-      (ctx->recorded && oc_digest_equal(&ctx->recorded_key, &c->result_key)))
+      (ctx->recorded && !ctx->launcher_stored &&
+       oc_digest_equal(&ctx->recorded_key, &c->result_key)))
     return rc;
   oc_buffer fresh = {0};
   int fd = open(ctx->args.output, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -938,15 +1193,15 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   const char *config_why = NULL;
   if (!tool_direct_config_ok(argv + 1, &config_why))
     return step_aside(&ctx, config_why);
-  if (!logical_cwd(ctx.cwd, sizeof ctx.cwd))
+  if (!tool_logical_cwd(ctx.cwd, sizeof ctx.cwd))
     return -1;
   bool add_color = !ctx.args.color_option && would_colour();
   ctx.key = oc_key_builder_new(cfg->debug);
   if (!ctx.key)
     return -1;
-  char why[2 * PATH_MAX + 64];
-  if (!tool_direct_key(cfg, path, real, plugin, argv, add_color, ctx.key, why,
-                       sizeof why)) {
+  char why[2 * PATH_MAX + 512];
+  if (!tool_direct_key(cfg, path, real, plugin, argv, &ctx.args, add_color,
+                       ctx.key, &ctx.location, why, sizeof why)) {
     char message[sizeof why + 64];
     snprintf(message, sizeof message, "direct mode: %s", why);
     warn(cfg, message);
@@ -968,11 +1223,13 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   snprintf(why, sizeof why, "%s",
            status == OC_OK ? "no candidate left" : "no manifest");
   int rc = 0;
+  bool relocation_noted = false;
   bool verify = oc_verify_sample(cfg);
   for (size_t i = manifest.count; i-- > 0 && rc == 0;) {
-    char mismatch[PATH_MAX + 32];
-    if (candidate_matches(cfg, &manifest.candidates[i], mismatch,
-                          sizeof mismatch)) {
+    char mismatch[2 * PATH_MAX + 384];
+    bool only_location;
+    if (candidate_matches(cfg, &ctx.location, &manifest.candidates[i],
+                          mismatch, sizeof mismatch, &only_location)) {
       if (verify) {
         oc_buffer served = {0};
         if (oc_store_get(ctx.store, &manifest.candidates[i].result_key, &served,
@@ -993,8 +1250,15 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
         snprintf(why, sizeof why,
                  "the object is no longer in the store, or the "
                  "candidate's dependency list does not check out");
-    } else if (i + 1 == manifest.count)
-      snprintf(why, sizeof why, "%s", mismatch); /* the newest candidate */
+    } else {
+      if (i + 1 == manifest.count)
+        snprintf(why, sizeof why, "%s", mismatch); /* the newest candidate */
+      /* For --explain: an entry that differs only by where it was made. */
+      if (only_location && !relocation_noted) {
+        relocation_noted = true;
+        oc_key_add_str(ctx.key, "lookup", "location", mismatch);
+      }
+    }
   }
   oc_manifest_free(&manifest);
   report_store(&ctx);

@@ -3,9 +3,10 @@
  *
  * Direct mode serves a compile without running clang, so it must know
  * every file the command would write: the object (-o, or the name clang
- * picks), and the dependency file of -MD/-MMD with its targets. Anything
- * it cannot account for exactly (several inputs, response files,
- * preprocessing only, extra outputs such as -save-temps or split DWARF,
+ * picks), the dependency file of -MD/-MMD with its targets, and the side
+ * outputs the plugin records (.dwo, .gcno, .su, optimization records).
+ * Anything it cannot account for exactly (several inputs, response files,
+ * preprocessing only, extra outputs such as -save-temps,
  * modules, VFS overlays, an option it does not know that takes a separate
  * value) is refused with a reason, and the command goes the plain plugin
  * way. What this file computes is checked afterwards against what clang
@@ -83,13 +84,15 @@ static const struct { const char *alias, *name; } aliases[] = {
 };
 
 /* Prefixes of options direct mode does not handle: other outputs, other
- * driver modes, and everything that hides options from this parser. */
+ * driver modes, and everything that hides options from this parser. Side
+ * outputs (split DWARF, coverage notes, stack usage, optimization records)
+ * are fine: the plugin records where clang wrote each and a hit writes
+ * them from the entry; so are -emit-llvm and -flto, whose output the
+ * launcher stores (docs/design.md). */
 static const char *const refused_prefix[] = {
     "-E", "-M", "-fsyntax-only", "-save-temps", "-save-stats", "-emit-",
-    "-flto", "-gsplit-dwarf", "--coverage", "-coverage", "-ftest-coverage",
-    "-fprofile-arcs", "-ftime-trace", "-ftime-report",
-    "-fsave-optimization-record", "-foptimization-record-file",
-    "-fstack-usage", "-fproc-stat-report", "-serialize-diagnostics",
+    "-flto-", "-fthin-link-bitcode", "-ftime-trace", "-ftime-report",
+    "-fproc-stat-report", "-serialize-diagnostics",
     "-Xclang", "-Xarch", "-Xpreprocessor", "-Xcuda", "-Xopenmp", "-Wp,",
     "-ivfsoverlay", "-vfsoverlay", "-working-directory",
     "--config-system-dir", "--config-user-dir", "-fmodule", "-fcxx-modules",
@@ -212,6 +215,7 @@ bool tool_direct_parse(char **args, direct_args *out) {
   memset(out, 0, sizeof *out);
   const char *output = NULL, *depfile = NULL;
   bool compile = false, assemble_only = false, deps = false, targets = false;
+  bool emit_llvm = false;
   size_t inputs = 0;
   for (size_t i = 0; args[i]; i++) {
     const char *arg = args[i];
@@ -232,6 +236,8 @@ bool tool_direct_parse(char **args, direct_args *out) {
       compile = true;
     } else if (strcmp(arg, "-S") == 0) {
       assemble_only = true;
+    } else if (strcmp(arg, "-emit-llvm") == 0) {
+      emit_llvm = true; /* the default output is .bc (-c) or .ll (-S) */
     } else if (strcmp(arg, "-MD") == 0 || strcmp(arg, "-MMD") == 0) {
       /* The last one says whether system headers are listed. */
       deps = true;
@@ -241,20 +247,36 @@ bool tool_direct_parse(char **args, direct_args *out) {
                strncmp(arg, "-MQ", 3) == 0) {
       bool is_o = arg[1] == 'o';
       const char *value = joined ? joined : arg + (is_o ? 2 : 3);
+      /* Where the value is, for the direct key to leave out. */
+      char **holder = &args[i];
+      size_t skip = joined ? 9 : (size_t)(is_o ? 2 : 3);
       if (!joined && !*value) {
         value = args[i + 1];
         if (!value)
           return refuse(out, "option without its value");
         i++;
+        holder = &args[i];
+        skip = 0;
+      } else if (!joined && args[i] != arg) {
+        /* An alias spelling with the value joined: keep it in the key. */
+        holder = NULL;
       }
       if (is_o) {
         output = value;
+        out->output_arg = holder;
+        out->output_skip = skip;
       } else if (arg[2] == 'F') {
         depfile = value;
+        out->depfile_arg = holder;
+        out->depfile_skip = skip;
       } else {
         targets = true;
         if (!add_target(out, value, arg[2] == 'Q'))
           return refuse(out, "too many dependency targets");
+        /* The .d is generated for this command's targets on a hit: their
+         * names leave the direct key too (builds name them after -o). */
+        out->target_arg[out->target_arg_count] = holder;
+        out->target_skip[out->target_arg_count++] = skip;
       }
     } else if (strcmp(arg, "-MP") == 0) {
       out->dep_phony = true;
@@ -286,7 +308,9 @@ bool tool_direct_parse(char **args, direct_args *out) {
   out->assembly = assemble_only;
   if (output)
     snprintf(out->output, sizeof out->output, "%s", output);
-  else if (!replace_extension(out->input, true, out->assembly ? ".s" : ".o",
+  else if (!replace_extension(out->input, true,
+                              emit_llvm ? (out->assembly ? ".ll" : ".bc")
+                                        : (out->assembly ? ".s" : ".o"),
                               out->output, sizeof out->output))
     return refuse(out, "path too long");
   out->has_depfile = deps;

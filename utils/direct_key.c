@@ -17,6 +17,7 @@
  * listed directories, so a replaced libLLVM or a new default config file
  * changes the key without another probe. */
 #include "fsutil.h"
+#include "objcache/basedir.h"
 #include "objcache/hash.h"
 #include "objcache/version.h"
 #include "tool.h"
@@ -35,7 +36,7 @@
 extern char **environ;
 
 /* Bumped whenever the meaning of a direct-key part changes. */
-#define DIRECT_SCHEME_VERSION 1
+#define DIRECT_SCHEME_VERSION 2
 /* Bumped when the probe learns something new, so old probe files are
  * redone rather than read without it. */
 #define DIRECT_PROBE_VERSION 2
@@ -367,7 +368,7 @@ static void add_config_dir(oc_key_builder *key, const char *dir) {
 /* The working directory as clang sees it: LLVM's current_path() prefers
  * $PWD when it names the same directory (that is what lands in debug
  * information), else getcwd(). */
-static bool logical_cwd(char *out, size_t size) {
+bool tool_logical_cwd(char *out, size_t size) {
   const char *pwd = getenv("PWD");
   struct stat a, b;
   if (pwd && pwd[0] == '/' && stat(pwd, &a) == 0 && stat(".", &b) == 0 &&
@@ -378,9 +379,87 @@ static bool logical_cwd(char *out, size_t size) {
   return getcwd(out, size) != NULL;
 }
 
+/* An argument, with absolute paths under base_dir taken relative to the
+ * working directory (ccache's rule): the whole argument ("/w/a/x.c"), a
+ * value joined to an option name ("-I/w/a/inc"), or the pieces of a value
+ * after '=' ("-ffile-prefix-map=/w/a=."). Without base_dir, as typed. */
+static void add_relocatable_arg(oc_key_builder *key, const char *base_dirs,
+                                const char *cwd, const char *arg) {
+  /* Options that name a path only to rewrite the paths written into the
+   * outputs, never to read a file: relative to the working directory
+   * even without base_dir, so "-ffile-prefix-map=$PWD=." is the same in
+   * every checkout. Whether the outputs then still name the checkout is
+   * decided from the outputs themselves (a bound candidate). */
+  static const char *const path_maps[] = {
+      "-ffile-prefix-map=",         "-fdebug-prefix-map=",
+      "-fmacro-prefix-map=",        "-fcoverage-prefix-map=",
+      "-fdebug-compilation-dir=",   "-ffile-compilation-dir=",
+      "-fcoverage-compilation-dir=",
+  };
+  char with_cwd[2 * PATH_MAX + 2];
+  for (size_t i = 0; i < sizeof path_maps / sizeof *path_maps; i++)
+    if (strncmp(arg, path_maps[i], strlen(path_maps[i])) == 0) {
+      snprintf(with_cwd, sizeof with_cwd, "%s%s%s", base_dirs,
+               base_dirs[0] ? ":" : "", cwd);
+      base_dirs = with_cwd;
+      break;
+    }
+  const char *slash = strchr(arg, '/');
+  if (!base_dirs[0] || !slash) {
+    oc_key_add_str(key, "arg", "arg", arg);
+    return;
+  }
+  /* Before the first slash: nothing, an option name, or one ending in '='. */
+  for (const char *p = arg; p < slash; p++)
+    if (!(*p == '-' || *p == '_' || *p == '=' || *p == ',' ||
+          (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+          (*p >= '0' && *p <= '9'))) {
+      oc_key_add_str(key, "arg", "arg", arg);
+      return;
+    }
+  char out[3 * PATH_MAX];
+  size_t used = (size_t)(slash - arg);
+  if (used >= sizeof out) {
+    oc_key_add_str(key, "arg", "arg", arg);
+    return;
+  }
+  memcpy(out, arg, used);
+  bool changed = false;
+  for (const char *p = slash; *p;) {
+    const char *eq = strchr(p, '=');
+    size_t len = eq ? (size_t)(eq - p) : strlen(p);
+    char piece[PATH_MAX], rel[PATH_MAX];
+    const char *text = p;
+    size_t text_len = len;
+    if (len < sizeof piece && p[0] == '/') {
+      memcpy(piece, p, len);
+      piece[len] = '\0';
+      if (oc_base_dir_rewrite(base_dirs, cwd, piece, rel, sizeof rel)) {
+        text = rel;
+        text_len = strlen(rel);
+        changed = true;
+      }
+    }
+    if (used + text_len + 2 >= sizeof out) {
+      oc_key_add_str(key, "arg", "arg", arg);
+      return;
+    }
+    memcpy(out + used, text, text_len);
+    used += text_len;
+    if (eq)
+      out[used++] = '=';
+    p += len + (eq ? 1 : 0);
+  }
+  out[used] = '\0';
+  /* A rewritten argument is keyed apart from one typed that way. */
+  oc_key_add_str(key, "arg", changed ? "relative" : "arg", out);
+}
+
 bool tool_direct_key(const oc_config *cfg, const char *path, const char *real,
-                     const char *plugin, char **argv, bool add_color,
-                     oc_key_builder *key, char *why, size_t why_size) {
+                     const char *plugin, char **argv,
+                     const direct_args *args, bool add_color,
+                     oc_key_builder *key, oc_digest *location, char *why,
+                     size_t why_size) {
   char id[128];
   oc_key_add_u64(key, "direct-scheme", "version", DIRECT_SCHEME_VERSION);
   oc_key_add_str(key, "objcache", "version", OC_VERSION);
@@ -416,17 +495,42 @@ bool tool_direct_key(const oc_config *cfg, const char *path, const char *real,
     line = end + 1;
   }
 
-  /* The name matters: clang++ and clang are different driver modes. */
-  oc_key_add_str(key, "arg", "name", argv[0]);
-  for (char **arg = argv + 1; *arg; arg++)
-    oc_key_add_str(key, "arg", "arg", *arg);
-
   char cwd[PATH_MAX];
-  if (!logical_cwd(cwd, sizeof cwd)) {
+  if (!tool_logical_cwd(cwd, sizeof cwd)) {
     fail(why, why_size, "cannot read the working directory", "");
     return false;
   }
-  oc_key_add_str(key, "cwd", "cwd", cwd);
+  /* Where the compile runs: the working directory and the arguments as
+   * typed. The key leaves both out (see add_relocatable_arg); a candidate
+   * whose outputs name them is bound to this digest instead. */
+  oc_hasher where;
+  oc_hasher_init(&where);
+  oc_hasher_update(&where, cwd, strlen(cwd) + 1);
+  for (char **arg = argv; *arg; arg++)
+    oc_hasher_update(&where, *arg, strlen(*arg) + 1);
+  *location = oc_hasher_final(&where);
+
+  /* The name matters: clang++ and clang are different driver modes. */
+  oc_key_add_str(key, "arg", "name", argv[0]);
+  for (char **arg = argv + 1; *arg; arg++) {
+    /* Output names leave the key: where the object and the .d go does not
+     * change them, and a hit generates the .d for this command's targets.
+     * What comes before a joined value ("-o" of "-ofoo") stays. */
+    bool output = arg == args->output_arg || arg == args->depfile_arg;
+    size_t skip = arg == args->output_arg    ? args->output_skip
+                  : arg == args->depfile_arg ? args->depfile_skip
+                                             : 0;
+    for (size_t i = 0; !output && i < args->target_arg_count; i++)
+      if (arg == args->target_arg[i]) {
+        output = true;
+        skip = args->target_skip[i];
+      }
+    if (output) {
+      oc_key_add(key, "arg", "output", *arg, skip);
+      continue;
+    }
+    add_relocatable_arg(key, cfg->base_dir, cwd, *arg);
+  }
 
   const char *no_default = getenv("CLANG_NO_DEFAULT_CONFIG");
   bool defaults = !(no_default && *no_default);

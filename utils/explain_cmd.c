@@ -63,6 +63,58 @@ static bool explain_direct(const oc_config *cfg, const char *output) {
   return found;
 }
 
+/* When the last direct-mode lookup of this output found an entry for the
+ * same command and files that serves only another working directory (or
+ * other output names), says so; when what binds it there is debug
+ * information, names the flag that makes the objects identical. */
+static bool explain_relocation(const oc_config *cfg, const char *output) {
+  char name[PATH_MAX + 32];
+  snprintf(name, sizeof name, "%s%s", output, TOOL_DIRECT_HISTORY_SUFFIX);
+  oc_buffer record = {0};
+  if (oc_history_last(cfg, name, &record, NULL) != OC_OK ||
+      oc_buffer_append(&record, "", 1) != OC_OK) {
+    oc_buffer_free(&record);
+    return false;
+  }
+  static const char tag[] = "lookup\tlocation\t";
+  const char *line = strstr((const char *)record.data, tag);
+  if (line && (line == (const char *)record.data || line[-1] == '\n')) {
+    const char *why = line + strlen(tag);
+    int len = (int)strcspn(why, "\n");
+    printf("%s: missed only because the entry for this command and these "
+           "files was %.*s\n",
+           output, len, why);
+    if (memmem(why, (size_t)len, "debug", 5)) {
+      char cwd[PATH_MAX];
+      if (!tool_logical_cwd(cwd, sizeof cwd))
+        snprintf(cwd, sizeof cwd, "$PWD");
+      printf("  -g writes the working directory into the object "
+             "(DW_AT_comp_dir); build with -ffile-prefix-map=%s=. (or "
+             "-fdebug-prefix-map=%s=.) and checkouts share entries\n",
+             cwd, cwd);
+    }
+  }
+  oc_buffer_free(&record);
+  return line != NULL;
+}
+
+/* After the IR-level changes: when the compile unit's directory is among
+ * them, the working directory is in the object (-g), and a prefix map
+ * would let the two compiles share. */
+static void explain_comp_dir(const oc_buffer *changes) {
+  static const char tag[] = "module: comp-dir ";
+  if (!changes->size || !memmem(changes->data, changes->size, tag,
+                                sizeof tag - 1))
+    return;
+  char cwd[PATH_MAX];
+  if (!tool_logical_cwd(cwd, sizeof cwd))
+    snprintf(cwd, sizeof cwd, "$PWD");
+  printf("  the working directory differs and -g writes it into the object "
+         "(DW_AT_comp_dir); with -ffile-prefix-map=%s=. (or "
+         "-fdebug-prefix-map=%s=.) both directories share entries\n",
+         cwd, cwd);
+}
+
 int tool_explain(const oc_config *cfg, const char *object) {
   char cleaned[PATH_MAX], resolved[PATH_MAX];
   const char *candidates[2];
@@ -93,9 +145,14 @@ int tool_explain(const oc_config *cfg, const char *object) {
   }
   if (status == OC_OK || status == OC_NOT_FOUND)
     fwrite(out.data, 1, out.size, stdout);
+  if (status == OC_OK)
+    explain_comp_dir(&out);
   else
     fprintf(stderr, "objcache: %s\n", err.message);
   if (count > 0 && status != OC_IO_ERROR && explain_direct(cfg, candidates[0]))
+    status = OC_OK;
+  if (count > 0 && status != OC_IO_ERROR &&
+      explain_relocation(cfg, candidates[0]))
     status = OC_OK;
   if (status == OC_NOT_FOUND && !cfg->debug)
     fprintf(stderr,

@@ -23,15 +23,17 @@ static const char *reason_label(oc_stat stat) {
   case OC_STAT_UNCACHEABLE_OUTPUT_KIND:
     return "not an object or assembly";
   case OC_STAT_UNCACHEABLE_SPLIT_DWARF:
-    return "-gsplit-dwarf";
+    return "-gsplit-dwarf (unusual layout)";
   case OC_STAT_UNCACHEABLE_COVERAGE:
-    return "--coverage";
+    return "--coverage (unusual layout)";
   case OC_STAT_UNCACHEABLE_BACKEND_DIAG:
     return "backend diagnostic";
   case OC_STAT_UNCACHEABLE_EXTRA_OUTPUT:
     return "extra output file";
   case OC_STAT_UNCACHEABLE_INLINE_ASM:
     return "inline assembly";
+  case OC_STAT_UNCACHEABLE_SAVE_TEMPS:
+    return "-save-temps";
   case OC_STAT_UNCACHEABLE_OTHER:
     return "other";
   default:
@@ -175,7 +177,7 @@ int tool_show_stats(const oc_config *cfg) {
   printf("Uncacheable       %" PRIu64 "\n", v[OC_STAT_UNCACHEABLE]);
   for (int i = OC_STAT_UNCACHEABLE + 1; i < OC_STAT_ERRORS; i++)
     if (v[i])
-      printf("  %-24s%" PRIu64 "\n", reason_label((oc_stat)i), v[i]);
+      printf("  %-31s %" PRIu64 "\n", reason_label((oc_stat)i), v[i]);
   printf("Errors            %" PRIu64 "\n", v[OC_STAT_ERRORS]);
   printf("Corrupt entries   %" PRIu64 "\n", v[OC_STAT_CORRUPT_ENTRIES]);
   printf("Evictions         %" PRIu64 "\n", v[OC_STAT_EVICTIONS]);

@@ -9,6 +9,7 @@
 #define OBJCACHE_TOOL_H
 
 #include "objcache/config.h"
+#include "objcache/buffer.h"
 #include "objcache/key.h"
 
 #include <limits.h>
@@ -56,7 +57,18 @@ typedef struct {
   size_t target_used;
   char target_text[2 * PATH_MAX];
   bool color_option; /* the command settles colour (not =auto) */
-  const char *why;   /* when refused: a short reason */
+  /* Where the output names are in the arguments, so that the direct key
+   * can leave them out: the element holding -o's (or -MF's) value and how
+   * many characters of it come before the value (2 for "-ofoo", 0 when
+   * the value is its own argument). NULL when not given. */
+  char **output_arg;
+  size_t output_skip;
+  char **depfile_arg;
+  size_t depfile_skip;
+  char **target_arg[TOOL_MAX_TARGETS]; /* the same for -MT and -MQ */
+  size_t target_skip[TOOL_MAX_TARGETS];
+  size_t target_arg_count;
+  const char *why; /* when refused: a short reason */
 } direct_args;
 
 /* Whether arg is an option whose value is the next argument. */
@@ -75,13 +87,22 @@ bool tool_direct_config_ok(char **args, const char **why);
  * that may keep a record for --explain): direct-scheme version, objcache's
  * build, the compiler (resolved binary and the shared objects it loads,
  * by path, size, mtime and inode), the plugin, the compiler's name and
- * arguments, the working directory, the clang config files the driver
- * would read, the environment variables clang reads, and whether colour
- * was added. `path` is the compiler as found in PATH, `real` resolved.
- * false with a reason when something cannot be identified. */
+ * arguments without the output names of `args` and with absolute paths
+ * under base_dir made relative, the clang config files the driver would
+ * read, the environment variables clang reads, and whether colour was
+ * added. Not the working directory: *location gets a digest of it and the
+ * verbatim arguments, for candidates that must stay where they were made.
+ * `path` is the compiler as found in PATH, `real` resolved. false with a
+ * reason when something cannot be identified. */
 bool tool_direct_key(const oc_config *cfg, const char *path, const char *real,
-                     const char *plugin, char **argv, bool add_color,
-                     oc_key_builder *key, char *why, size_t why_size);
+                     const char *plugin, char **argv,
+                     const direct_args *args, bool add_color,
+                     oc_key_builder *key, oc_digest *location, char *why,
+                     size_t why_size);
+
+/* The working directory as clang sees it: $PWD when it names the same
+ * directory as ".", else getcwd() (LLVM's current_path()). */
+bool tool_logical_cwd(char *out, size_t size);
 
 /* direct.c: direct mode. Returns the compile's exit code after a direct
  * hit or after running the compiler itself; -1 when it did neither and the

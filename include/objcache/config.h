@@ -60,6 +60,7 @@ typedef enum oc_config_key {
   OC_CONFIG_REMOTE_EXPIRY,          /* duration 1s..3650d or 0 (never), default 0 */
   OC_CONFIG_REMOTE_READ_ONLY,       /* bool, default false: never write the remote */
   OC_CONFIG_VERIFY,                 /* percent 0..100 (two decimals) of hits recompiled and compared, default 0 */
+  OC_CONFIG_BASE_DIR,               /* absolute dirs, ':'-separated, default empty */
   OC_CONFIG_REMOTE_SECRET,          /* secret for signing values, default empty; never shown */
   OC_CONFIG_MAX_OBJECT_SIZE,        /* size, default 512M: bigger objects are not cached */
   /* clang-format on */
@@ -88,6 +89,10 @@ typedef struct oc_config {
   uint64_t remote_expiry_ms; /* 0: entries never expire in the remote */
   bool remote_read_only;     /* use the remote, never write to it */
   uint32_t verify; /* share of hits verified, in hundredths of a percent */
+  /* ccache's base_dir: absolute paths under one of these directories are
+   * taken relative to the working directory in the direct key and the
+   * manifest (basedir.h). Colon-separated absolute paths, "" for none. */
+  char base_dir[PATH_MAX];
   char remote_secret[256];   /* empty: values are neither signed nor checked */
   uint64_t max_object_size;  /* largest object stored or accepted */
   /* A survived problem to show once (a shared objcache.conf whose

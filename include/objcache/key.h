@@ -23,7 +23,7 @@ extern "C" {
 
 /* Bumped whenever the meaning of any factor changes, so that old entries
  * can never be served under a new interpretation. */
-#define OC_KEY_SCHEME_VERSION 1
+#define OC_KEY_SCHEME_VERSION 2
 
 typedef struct oc_key_builder oc_key_builder;
 

@@ -23,12 +23,13 @@ typedef enum oc_stat {
   OC_STAT_UNCACHEABLE, /* total of the uncacheable_* reasons below */
   OC_STAT_UNCACHEABLE_IR_INPUT,     /* LLVM IR or bitcode input */
   OC_STAT_UNCACHEABLE_OUTPUT_KIND,  /* not an object or assembly file */
-  OC_STAT_UNCACHEABLE_SPLIT_DWARF,  /* -gsplit-dwarf: .dwo not capturable */
-  OC_STAT_UNCACHEABLE_COVERAGE,     /* --coverage notes (.gcno) */
+  OC_STAT_UNCACHEABLE_SPLIT_DWARF,  /* no longer counted: .dwo is cached */
+  OC_STAT_UNCACHEABLE_COVERAGE,     /* .gcno of an unusual layout */
   OC_STAT_UNCACHEABLE_BACKEND_DIAG, /* optimizer/backend emitted a diagnostic */
-  OC_STAT_UNCACHEABLE_EXTRA_OUTPUT, /* remarks, -fstack-usage, time reports */
+  OC_STAT_UNCACHEABLE_EXTRA_OUTPUT, /* time reports, thin-link bitcode, ... */
   OC_STAT_UNCACHEABLE_INLINE_ASM,   /* inline asm with directives that may
                                        read files (docs/key.md) */
+  OC_STAT_UNCACHEABLE_SAVE_TEMPS,   /* -save-temps: intermediate files */
   OC_STAT_UNCACHEABLE_OTHER,
   OC_STAT_ERRORS,          /* cache faults that fell back to a normal compile */
   OC_STAT_CORRUPT_ENTRIES, /* entries that failed validation and were removed */

@@ -41,12 +41,31 @@ typedef struct oc_store oc_store;
 oc_status oc_store_open(const oc_config *cfg, oc_store **out, oc_error *err);
 void oc_store_close(oc_store *store);
 
-/* OC_OK with the object in *object (its previous contents replaced);
+/* OC_OK with the object (the OC_ENTRY_OBJECT output of the entry) in
+ * *object (its previous contents replaced);
  * OC_NOT_FOUND on a miss (in both tiers); OC_CORRUPT when the local entry
  * failed validation (it has been removed and counted). meta may be NULL. No
  * lock is taken; a hit sets the entry's mtime to now, for LRU eviction. */
 oc_status oc_store_get(oc_store *store, const oc_digest *key,
                        oc_buffer *object, oc_entry_meta *meta, oc_error *err);
+
+/* The outputs of one compile (entry.h) under key into *contents (replaced;
+ * empty unless OC_OK). Each of the n `required` output names must be in
+ * the entry (present or recorded as absent): an entry that lacks one is
+ * damaged, reads as OC_CORRUPT (locally: removed and counted in
+ * corrupt_entries; from the remote: a miss counted in remote_corrupt) and
+ * is never served in part. An entry of the older single-object format is
+ * OC_NOT_FOUND. Otherwise as oc_store_get. */
+oc_status oc_store_get_outputs(oc_store *store, const oc_digest *key,
+                               const char *const *required, size_t n,
+                               oc_entry_contents *contents, oc_entry_meta *meta,
+                               oc_error *err);
+
+/* Compresses and stores every output of one compile as one entry (and
+ * uploads it), like oc_store_put. */
+oc_status oc_store_put_outputs(oc_store *store, const oc_digest *key,
+                               const oc_entry_output *outputs, size_t count,
+                               const oc_entry_meta *meta, oc_error *err);
 
 /* Compresses and stores an object (and uploads it to the remote); may run a
  * shard cleanup afterwards. The status is the local store's: a remote

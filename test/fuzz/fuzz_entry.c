@@ -21,6 +21,21 @@
       __builtin_trap();                                                       \
   } while (0)
 
+/* A one-output entry (format 2): the record follows the header, the frame
+ * follows the record. */
+#define REC (OC_ENTRY_HEADER_SIZE)
+#define OFF_USIZE (REC + 32)
+#define OFF_CSIZE (REC + 40)
+#define OFF_SUM (REC + 48)
+#define OFF_CREATED 48
+#define PAYLOAD (REC + OC_ENTRY_RECORD_SIZE)
+
+/* Makes the table checksum match a patched record. */
+static void fix_table(uint8_t *entry) {
+  oc_digest sum = oc_hash_bytes(entry + REC, OC_ENTRY_RECORD_SIZE);
+  memcpy(entry + 72, sum.bytes, OC_DIGEST_SIZE);
+}
+
 static uint64_t get_u64(const uint8_t *p) {
   uint64_t v = 0;
   for (int i = 7; i >= 0; i--)
@@ -43,17 +58,27 @@ static oc_status decode_checked(const uint8_t *data, size_t size,
   oc_status s = oc_entry_decode(data, size, key, content, &meta, &err);
   CHECK(content->size >= 1 && content->data[0] == 'P');
   if (s == OC_OK) {
-    CHECK(size >= OC_ENTRY_HEADER_SIZE);
-    CHECK(content->size - 1 == get_u64(data + 56));
-    oc_digest sum = oc_hash_bytes(content->data + 1, content->size - 1);
-    CHECK(memcmp(sum.bytes, data + 72, OC_DIGEST_SIZE) == 0);
+    CHECK(size >= OC_ENTRY_HEADER_SIZE + OC_ENTRY_RECORD_SIZE);
     if (key)
       CHECK(memcmp(key->bytes, data + 16, OC_DIGEST_SIZE) == 0);
-    CHECK(meta.created_unix == get_u64(data + 104));
+    CHECK(meta.created_unix == get_u64(data + OFF_CREATED));
+    /* Whatever record holds the object, its size and checksum match. */
+    oc_digest sum = oc_hash_bytes(content->data + 1, content->size - 1);
+    bool found = false;
+    for (size_t i = 0; i < OC_ENTRY_MAX_OUTPUTS && !found; i++) {
+      const uint8_t *rec = data + REC + i * OC_ENTRY_RECORD_SIZE;
+      if (rec + OC_ENTRY_RECORD_SIZE > data + size)
+        break;
+      found = memcmp(rec, OC_ENTRY_OBJECT, sizeof OC_ENTRY_OBJECT) == 0 &&
+              get_u64(rec + 32) == content->size - 1 &&
+              memcmp(sum.bytes, rec + 48, OC_DIGEST_SIZE) == 0;
+    }
+    CHECK(found);
   } else {
-    CHECK(s == OC_CORRUPT);
+    /* An older-format entry is a miss, anything else bad is corrupt. */
+    CHECK(s == OC_CORRUPT || s == OC_NOT_FOUND);
     CHECK(content->size == 1);
-    CHECK(err.status == OC_CORRUPT && err.message[0] != '\0');
+    CHECK(err.status == s && err.message[0] != '\0');
   }
   return s;
 }
@@ -101,13 +126,14 @@ static void mode_fixup(const uint8_t *data, size_t size) {
   oc_buffer entry = {0};
   oc_error err;
   CHECK(oc_entry_encode(&key, "", 0, NULL, 1, &entry, &err) == OC_OK);
-  entry.size = OC_ENTRY_HEADER_SIZE;
+  entry.size = PAYLOAD;
   oc_buffer_append(&entry, data, size);
-  put_u64(entry.data + 56, usize);
-  put_u64(entry.data + 64, size);
+  put_u64(entry.data + OFF_USIZE, usize);
+  put_u64(entry.data + OFF_CSIZE, size);
   oc_digest sum = oc_hash_bytes(ref_ok ? ref : (const uint8_t *)"",
                                 ref_ok ? n : 0);
-  memcpy(entry.data + 72, sum.bytes, OC_DIGEST_SIZE);
+  memcpy(entry.data + OFF_SUM, sum.bytes, OC_DIGEST_SIZE);
+  fix_table(entry.data);
 
   oc_buffer content = {0};
   oc_status s = decode_checked(entry.data, entry.size, &key, &content);

@@ -6,6 +6,7 @@
 #   %objcache   the objcache command-line tool
 #   %inputs     test/lit/Inputs
 #   %two_threads  the two-compilations-in-one-process driver (test/threads)
+#   %entry_tool   lists or edits an entry's outputs (test/tools)
 #   %python     the Python running lit (for small file surgery in tests)
 #   %{obj_root} the build tree (install and package tests)
 # Each test gets a private, empty cache dir through OBJCACHE_DIR=%t.cache
@@ -33,6 +34,8 @@ config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(
     ("%two_threads", os.path.join(config.objcache_obj_root, "bin", "oc-two-threads")))
 config.substitutions.append(
+    ("%entry_tool", os.path.join(config.objcache_obj_root, "bin", "oc-entry-tool")))
+config.substitutions.append(
     ("%inputs", os.path.join(config.test_source_root, "Inputs")))
 config.substitutions.append(
     ("%scripts", os.path.join(config.objcache_src_root, "utils", "scripts")))
@@ -54,6 +57,8 @@ config.substitutions.append(("%{obj_root}", config.objcache_obj_root))
 config.environment["OC_CLANG"] = config.clang
 config.environment["OC_PLUGIN"] = plugin
 config.environment["OC_TOOL"] = tool
+config.environment["OC_ENTRY_TOOL"] = os.path.join(
+    config.objcache_obj_root, "bin", "oc-entry-tool")
 
 # Tests that make device files (mknod) run only as root, as CI does.
 if os.geteuid() == 0:

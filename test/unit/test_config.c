@@ -178,7 +178,7 @@ static void every_key_from_file_and_env(void **unused) {
              "remote = redis://host:6379\nread_only = yes\n"
              "remote_only = 1\nremote_connect_timeout = 250ms\n"
              "remote_timeout = 3s\nremote_expiry = 7d\n"
-             "remote_read_only = yes\nverify = 2.5\n"
+             "remote_read_only = yes\nverify = 2.5\nbase_dir = /work:/src/p\n"
              "remote_secret = 0123456789abcdef\nmax_object_size = 64M\n");
   oc_config cfg;
   oc_error err;
@@ -202,6 +202,7 @@ static void every_key_from_file_and_env(void **unused) {
   assert_int_equal(cfg.remote_timeout_ms, 3000);
   assert_int_equal(cfg.remote_expiry_ms, (uint64_t)7 * 24 * 3600 * 1000);
   assert_true(cfg.remote_read_only);
+  assert_string_equal(cfg.base_dir, "/work:/src/p");
   for (int k = 1; k < OC_CONFIG_KEY_COUNT; k++)
     assert_int_equal(cfg.source[k], OC_SOURCE_FILE);
 
@@ -273,6 +274,9 @@ static const bad_case bad_cases[] = {
     {"verify", "0.123", "at most two decimals"},
     {"verify", "-1", "from 0 to 100"},
     {"verify", "1%", "from 0 to 100"},
+    {"base_dir", "relative/dir", "absolute directories"},
+    {"base_dir", "/", "absolute directories"},
+    {"base_dir", "/a::/b", "absolute directories"},
     {"max_size", "banana", "500M, 10G or 1.5T"},
     {"max_size", "-1G", "500M, 10G or 1.5T"},
     {"max_size", "1.5", "500M, 10G or 1.5T"},
@@ -383,6 +387,8 @@ static void bad_values_in_env_name_the_variable(void **unused) {
     for (; c->key[j]; j++)
       var[9 + j] = (char)toupper((unsigned char)c->key[j]);
     var[9 + j] = '\0';
+    if (strcmp(c->key, "base_dir") == 0)
+      snprintf(var, sizeof var, "OBJCACHE_BASEDIR");
     setenv(var, c->value, 1);
     oc_config cfg;
     oc_error err;
@@ -508,8 +514,13 @@ static void names_and_display(void **unused) {
   assert_string_equal(oc_config_env_name(OC_CONFIG_DIR), "OBJCACHE_DIR");
   assert_string_equal(oc_config_env_name(OC_CONFIG_REMOTE_ONLY),
                       "OBJCACHE_REMOTE_ONLY");
-  /* Every variable is OBJCACHE_ + the upper-cased key, except the dir. */
+  /* Every variable is OBJCACHE_ + the upper-cased key, except the dir and
+   * base_dir, which keep ccache's spelling (CCACHE_BASEDIR). */
+  assert_string_equal(oc_config_env_name(OC_CONFIG_BASE_DIR),
+                      "OBJCACHE_BASEDIR");
   for (int k = 1; k < OC_CONFIG_KEY_COUNT; k++) {
+    if (k == OC_CONFIG_BASE_DIR)
+      continue;
     const char *name = oc_config_key_name((oc_config_key)k);
     const char *env = oc_config_env_name((oc_config_key)k);
     assert_int_equal(strncmp(env, "OBJCACHE_", 9), 0);

@@ -13,11 +13,14 @@
 #include <string.h>
 #include <zstd.h>
 
-/* Offsets of the documented layout, spelled out independently of entry.c. */
+/* Offsets of the documented layout (format 2) for an entry with one
+ * output, spelled out independently of entry.c. */
 enum {
-  O_VERSION = 8, O_HSIZE = 12, O_KEY = 16, O_METHOD = 48, O_LEVEL = 52,
-  O_USIZE = 56, O_CSIZE = 64, O_SUM = 72, O_CREATED = 104, O_MS = 112,
-  O_PAYLOAD = 120,
+  O_VERSION = 8, O_HSIZE = 12, O_KEY = 16, O_CREATED = 48, O_MS = 56,
+  O_COUNT = 64, O_RSIZE = 68, O_TSUM = 72, O_TABLE = 104,
+  O_NAME = O_TABLE, O_FLAGS = O_TABLE + 16, O_METHOD = O_TABLE + 20,
+  O_LEVEL = O_TABLE + 24, O_RESERVED = O_TABLE + 28, O_USIZE = O_TABLE + 32,
+  O_CSIZE = O_TABLE + 40, O_SUM = O_TABLE + 48, O_PAYLOAD = O_TABLE + 80,
 };
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -60,6 +63,13 @@ static void put32(uint8_t *p, uint32_t v) {
     p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* Recomputes the output table's checksum of a one-output entry after a
+ * field was changed on purpose, so the decoder reaches the field's check. */
+static void fix_table(uint8_t *entry) {
+  oc_digest sum = oc_hash_bytes(entry + O_TABLE, O_PAYLOAD - O_TABLE);
+  memcpy(entry + O_TSUM, sum.bytes, 32);
+}
+
 static oc_buffer encode(const oc_digest *key, const void *content, size_t n,
                         int level) {
   oc_buffer out = {0};
@@ -100,9 +110,16 @@ static void layout_matches_documentation(void **unused) {
   oc_buffer e = encode(&key, content, sizeof content, 3);
   assert_true(e.size > O_PAYLOAD);
   assert_memory_equal(e.data, "OCOBJ\0\0\1", 8);
-  assert_int_equal(get32(e.data + O_VERSION), 1);
-  assert_int_equal(get32(e.data + O_HSIZE), 120);
+  assert_int_equal(get32(e.data + O_VERSION), 2);
+  assert_int_equal(get32(e.data + O_HSIZE), 104);
   assert_memory_equal(e.data + O_KEY, key.bytes, 32);
+  assert_int_equal(get32(e.data + O_COUNT), 1);
+  assert_int_equal(get32(e.data + O_RSIZE), 80);
+  assert_memory_equal(e.data + O_NAME, "object\0\0\0\0\0\0\0\0\0\0", 16);
+  assert_int_equal(get32(e.data + O_FLAGS), 0);
+  assert_int_equal(get32(e.data + O_RESERVED), 0);
+  oc_digest table = oc_hash_bytes(e.data + O_TABLE, 80);
+  assert_memory_equal(e.data + O_TSUM, table.bytes, 32);
   assert_int_equal(get32(e.data + O_METHOD), OC_ENTRY_COMPRESSION_ZSTD);
   assert_int_equal((int32_t)get32(e.data + O_LEVEL), 3);
   assert_int_equal(get64(e.data + O_USIZE), sizeof content);
@@ -229,33 +246,68 @@ static void lying_sizes(void **unused) {
   for (size_t i = 0; i < sizeof usizes / sizeof *usizes; i++) {
     memcpy(copy, e.data, e.size);
     put64(copy + O_USIZE, usizes[i]);
+    fix_table(copy);
     expect_corrupt(copy, e.size, &key, NULL);
   }
   memcpy(copy, e.data, e.size);
   put64(copy + O_USIZE, OC_ENTRY_MAX_CONTENT + 1);
+  fix_table(copy);
   expect_corrupt(copy, e.size, &key, "uncompressed size");
+  /* Unfixed, any change to the table is caught by its checksum. */
+  memcpy(copy, e.data, e.size);
+  put64(copy + O_USIZE, 1999);
+  expect_corrupt(copy, e.size, &key, "table checksum");
   uint64_t csize = e.size - O_PAYLOAD;
   static const int64_t cdeltas[] = {-1, 1, 1000};
   for (size_t i = 0; i < 3; i++) {
     memcpy(copy, e.data, e.size);
     put64(copy + O_CSIZE, csize + (uint64_t)cdeltas[i]);
+    fix_table(copy);
     expect_corrupt(copy, e.size, &key, "compressed size");
   }
   memcpy(copy, e.data, e.size);
   put64(copy + O_CSIZE, UINT64_MAX);
+  fix_table(copy);
   expect_corrupt(copy, e.size, &key, "compressed size");
   memcpy(copy, e.data, e.size);
   put32(copy + O_HSIZE, 121);
   expect_corrupt(copy, e.size, &key, "header size");
   memcpy(copy, e.data, e.size);
-  put32(copy + O_VERSION, 2);
+  put32(copy + O_VERSION, 3);
   expect_corrupt(copy, e.size, &key, "version");
   memcpy(copy, e.data, e.size);
+  put32(copy + O_COUNT, 2);
+  expect_corrupt(copy, e.size, &key, NULL);
+  memcpy(copy, e.data, e.size);
+  put32(copy + O_COUNT, OC_ENTRY_MAX_OUTPUTS + 1);
+  expect_corrupt(copy, e.size, &key, "output count");
+  memcpy(copy, e.data, e.size);
+  put32(copy + O_RSIZE, 81);
+  expect_corrupt(copy, e.size, &key, "record size");
+  memcpy(copy, e.data, e.size);
   put32(copy + O_METHOD, 0);
+  fix_table(copy);
   expect_corrupt(copy, e.size, &key, "compression method");
   memcpy(copy, e.data, e.size);
   put32(copy + O_LEVEL, 1000);
+  fix_table(copy);
   expect_corrupt(copy, e.size, &key, "level");
+  memcpy(copy, e.data, e.size);
+  put32(copy + O_FLAGS, 2);
+  fix_table(copy);
+  expect_corrupt(copy, e.size, &key, "flags");
+  memcpy(copy, e.data, e.size);
+  put32(copy + O_FLAGS, OC_ENTRY_OUTPUT_ABSENT);
+  fix_table(copy);
+  expect_corrupt(copy, e.size, &key, "absent");
+  memcpy(copy, e.data, e.size);
+  put32(copy + O_RESERVED, 1);
+  fix_table(copy);
+  expect_corrupt(copy, e.size, &key, "reserved");
+  memcpy(copy, e.data, e.size);
+  copy[O_NAME] = 'O'; /* names are lower case */
+  fix_table(copy);
+  expect_corrupt(copy, e.size, &key, "name");
   free(copy);
   oc_buffer_free(&e);
 }
@@ -278,6 +330,7 @@ static void claimed_size_does_not_drive_allocation(void **unused) {
   e.size = O_PAYLOAD;
   oc_buffer_append(&e, frame, csize);
   put64(e.data + O_CSIZE, csize);
+  fix_table(e.data);
   /* Sanity: with the true size, the unsized frame decodes fine. */
   oc_buffer got = {0};
   oc_error err;
@@ -287,6 +340,7 @@ static void claimed_size_does_not_drive_allocation(void **unused) {
   oc_buffer_free(&got);
 
   put64(e.data + O_USIZE, OC_ENTRY_MAX_CONTENT);
+  fix_table(e.data);
   assert_int_equal(oc_entry_decode(e.data, e.size, &key, &got, NULL, &err),
                    OC_CORRUPT);
   assert_int_equal(got.size, 0);
@@ -294,6 +348,7 @@ static void claimed_size_does_not_drive_allocation(void **unused) {
   oc_buffer_free(&got);
   /* And claiming fewer bytes than the frame yields is caught too. */
   put64(e.data + O_USIZE, sizeof content - 1);
+  fix_table(e.data);
   expect_corrupt(e.data, e.size, &key, "more than");
   oc_buffer_free(&e);
 }
@@ -332,6 +387,7 @@ static void decompression_bomb_is_refused_unread(void **unused) {
   oc_buffer_append(&e, frame.data, frame.size);
   put64(e.data + O_USIZE, big);
   put64(e.data + O_CSIZE, frame.size);
+  fix_table(e.data);
   oc_buffer got = {0};
   oc_error err;
   assert_int_equal(oc_entry_decode(e.data, e.size, &key, &got, NULL, &err),
@@ -355,13 +411,18 @@ static void decompression_bomb_is_refused_unread(void **unused) {
   uint8_t text[4096];
   fill_text(text, sizeof text);
   oc_buffer ok = encode(&key, text, sizeof text, 1);
-  assert_int_equal(oc_entry_decode_limited(ok.data, ok.size, &key, 4095, &got,
-                                           NULL, &err),
+  oc_entry_contents contents = {0};
+  assert_int_equal(oc_entry_decode_outputs_limited(ok.data, ok.size, &key,
+                                                   4095, &contents, NULL,
+                                                   &err),
                    OC_CORRUPT);
   assert_non_null(strstr(err.message, "max_object_size"));
-  assert_int_equal(oc_entry_decode_limited(ok.data, ok.size, &key, 4096, &got,
-                                           NULL, &err),
+  assert_int_equal(oc_entry_decode_outputs_limited(ok.data, ok.size, &key,
+                                                   4096, &contents, NULL,
+                                                   &err),
                    OC_OK);
+  assert_int_equal(contents.outputs[0].size, sizeof text);
+  oc_entry_contents_free(&contents);
   oc_buffer_free(&got);
   oc_buffer_free(&ok);
   oc_buffer_free(&e);
@@ -379,6 +440,7 @@ static void two_frames_are_rejected(void **unused) {
   oc_buffer_append(&twice, e.data, e.size);
   oc_buffer_append(&twice, e.data + O_PAYLOAD, csize);
   put64(twice.data + O_CSIZE, 2 * csize);
+  fix_table(twice.data);
   expect_corrupt(twice.data, twice.size, &key, NULL);
   oc_buffer_free(&twice);
   oc_buffer_free(&e);
@@ -404,21 +466,17 @@ static void header_bit_flips(void **unused) {
     size_t byte = bit / 8;
     memcpy(copy, e.data, e.size);
     copy[byte] ^= (uint8_t)(1u << (bit % 8));
-    if (byte >= O_CREATED)
+    if (byte >= O_CREATED && byte < O_COUNT)
       continue; /* metadata only: checked below */
-    if (byte >= O_LEVEL && byte < O_LEVEL + 4) {
-      /* The level is informational: a flip may land on another valid
-       * level, but out-of-range values are rejected. */
+    if (byte == O_VERSION && (copy[byte] == 1)) {
+      /* Version 1 is the older format: a miss, not damage. */
       oc_buffer got = {0};
-      oc_status s = oc_entry_decode(copy, e.size, &key, &got, NULL, NULL);
-      int32_t level = (int32_t)get32(copy + O_LEVEL);
-      assert_int_equal(s, level >= ZSTD_minCLevel() &&
-                                  level <= ZSTD_maxCLevel()
-                              ? OC_OK
-                              : OC_CORRUPT);
+      assert_int_equal(oc_entry_decode(copy, e.size, &key, &got, NULL, NULL),
+                       OC_NOT_FOUND);
       oc_buffer_free(&got);
       continue;
     }
+    /* The table checksum covers every record field, the level too. */
     expect_corrupt(copy, e.size, &key, NULL);
   }
   /* Metadata flips decode, with the flipped value. */
@@ -486,12 +544,14 @@ static void random_inputs(void **unused) {
       if (len >= O_PAYLOAD) {
         memcpy(buf, valid.data, O_PAYLOAD);
         put64(buf + O_CSIZE, len - O_PAYLOAD);
+        fix_table(buf);
       }
       break;
     case 3: /* a valid header and a zstd frame magic, then noise */
       if (len >= O_PAYLOAD + 4) {
         memcpy(buf, valid.data, O_PAYLOAD + 4);
         put64(buf + O_CSIZE, len - O_PAYLOAD);
+        fix_table(buf);
       }
       break;
     default:
@@ -502,6 +562,112 @@ static void random_inputs(void **unused) {
   }
   expect_corrupt(NULL, 0, NULL, "magic");
   oc_buffer_free(&valid);
+}
+
+/* Several named outputs, one recorded as absent: each comes back with its
+ * bytes; a missing required output, a damaged one, duplicates and bad
+ * names are refused; an entry of the older format is a miss. */
+static void several_outputs(void **unused) {
+  (void)unused;
+  uint8_t object[3000], dwo[2000];
+  fill_text(object, sizeof object);
+  fill_random(dwo, sizeof dwo);
+  oc_entry_output outs[3];
+  oc_error err;
+  assert_int_equal(oc_entry_output_set(&outs[0], "object", object,
+                                       sizeof object, false, &err),
+                   OC_OK);
+  assert_int_equal(
+      oc_entry_output_set(&outs[1], "dwo", dwo, sizeof dwo, false, &err),
+      OC_OK);
+  assert_int_equal(oc_entry_output_set(&outs[2], "su", NULL, 0, true, &err),
+                   OC_OK);
+  oc_digest key = key_of("several");
+  oc_entry_meta meta = {5, 6};
+  oc_buffer e = {0};
+  assert_int_equal(oc_entry_encode_outputs(&key, outs, 3, &meta, 1, &e, &err),
+                   OC_OK);
+  oc_entry_contents got = {0};
+  oc_entry_meta back;
+  assert_int_equal(
+      oc_entry_decode_outputs(e.data, e.size, &key, &got, &back, &err), OC_OK);
+  assert_int_equal(got.count, 3);
+  assert_int_equal(back.compile_time_ms, 6);
+  const oc_entry_output *o = oc_entry_find(&got, "dwo");
+  assert_non_null(o);
+  assert_false(o->absent);
+  assert_int_equal(o->size, sizeof dwo);
+  assert_memory_equal(o->data, dwo, sizeof dwo);
+  o = oc_entry_find(&got, "object");
+  assert_int_equal(o->size, sizeof object);
+  assert_memory_equal(o->data, object, sizeof object);
+  o = oc_entry_find(&got, "su");
+  assert_true(o->absent);
+  assert_int_equal(o->size, 0);
+  assert_null(oc_entry_find(&got, "gcno"));
+  static const char *const have[] = {"object", "su", "dwo"};
+  static const char *const lacking[] = {"object", "gcno"};
+  assert_int_equal(oc_entry_require(&got, have, 3, &err), OC_OK);
+  assert_int_equal(oc_entry_require(&got, lacking, 2, &err), OC_CORRUPT);
+  assert_non_null(strstr(err.message, "gcno"));
+  /* The single-object decoder takes the object out of a bigger entry. */
+  oc_buffer only = {0};
+  assert_int_equal(oc_entry_decode(e.data, e.size, &key, &only, NULL, &err),
+                   OC_OK);
+  assert_int_equal(only.size, sizeof object);
+  oc_buffer_free(&only);
+
+  /* A flipped byte in the last output's frame: the whole entry is refused
+   * and nothing is handed back. */
+  uint8_t *copy = malloc(e.size);
+  memcpy(copy, e.data, e.size);
+  copy[e.size - 5] ^= 0x40;
+  assert_int_equal(
+      oc_entry_decode_outputs(copy, e.size, &key, &got, NULL, &err),
+      OC_CORRUPT);
+  assert_int_equal(got.count, 0);
+  assert_null(got.storage.data);
+  /* Format version 1 (one object): a miss. */
+  memcpy(copy, e.data, e.size);
+  put32(copy + O_VERSION, 1);
+  assert_int_equal(
+      oc_entry_decode_outputs(copy, e.size, &key, &got, NULL, &err),
+      OC_NOT_FOUND);
+  free(copy);
+  oc_entry_contents_free(&got);
+
+  /* Encoder refusals. */
+  oc_buffer bad = {0};
+  oc_entry_output twice[2] = {outs[1], outs[1]};
+  assert_int_equal(oc_entry_encode_outputs(&key, twice, 2, NULL, 1, &bad, &err),
+                   OC_INVALID);
+  assert_int_equal(oc_entry_encode_outputs(&key, outs, 0, NULL, 1, &bad, &err),
+                   OC_INVALID);
+  oc_entry_output many[OC_ENTRY_MAX_OUTPUTS + 1];
+  for (size_t i = 0; i <= OC_ENTRY_MAX_OUTPUTS; i++) {
+    char name[8];
+    snprintf(name, sizeof name, "o%zu", i);
+    assert_int_equal(oc_entry_output_set(&many[i], name, "x", 1, false, &err),
+                     OC_OK);
+  }
+  assert_int_equal(oc_entry_encode_outputs(&key, many, OC_ENTRY_MAX_OUTPUTS + 1,
+                                           NULL, 1, &bad, &err),
+                   OC_INVALID);
+  assert_int_equal(oc_entry_encode_outputs(&key, many, OC_ENTRY_MAX_OUTPUTS,
+                                           NULL, 1, &bad, &err),
+                   OC_OK);
+  oc_entry_output named;
+  assert_int_equal(oc_entry_output_set(&named, "Object", "x", 1, false, &err),
+                   OC_INVALID);
+  assert_int_equal(oc_entry_output_set(&named, "", "x", 1, false, &err),
+                   OC_INVALID);
+  assert_int_equal(
+      oc_entry_output_set(&named, "a-very-long-name", "x", 1, false, &err),
+      OC_INVALID);
+  assert_int_equal(oc_entry_output_set(&named, "su", "x", 1, true, &err),
+                   OC_INVALID);
+  oc_buffer_free(&bad);
+  oc_buffer_free(&e);
 }
 
 int main(void) {
@@ -518,6 +684,7 @@ int main(void) {
       cmocka_unit_test(header_bit_flips),
       cmocka_unit_test(payload_bit_flips),
       cmocka_unit_test(random_inputs),
+      cmocka_unit_test(several_outputs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

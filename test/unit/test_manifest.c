@@ -54,6 +54,7 @@ static oc_config make_config(void) {
 /* A candidate with two read files, one absent path, stderr and a .d file;
  * `tag` makes its result key and header hash distinct. */
 static oc_manifest_file files[3];
+static oc_manifest_output side[2];
 static oc_manifest_candidate sample(int tag) {
   static char paths[3][64];
   snprintf(paths[0], sizeof paths[0], "/src/main.c");
@@ -84,7 +85,17 @@ static oc_manifest_candidate sample(int tag) {
       .has_depfile = true,
       .deps = deps,
       .dep_count = 2,
+      .outputs = side,
+      .output_count = 2,
   };
+  static char side_paths[2][64];
+  snprintf(side_paths[0], sizeof side_paths[0], "/src/main-%d.dwo", tag);
+  snprintf(side_paths[1], sizeof side_paths[1], "/src/main.su");
+  memset(side, 0, sizeof side);
+  snprintf(side[0].name, sizeof side[0].name, "dwo");
+  side[0].path = side_paths[0];
+  snprintf(side[1].name, sizeof side[1].name, "su");
+  side[1].path = side_paths[1];
   return c;
 }
 
@@ -125,6 +136,11 @@ static void test_round_trip(void **unused) {
   assert_int_equal(got->dep_input_index, 0);
   assert_int_equal(got->deps[1].file, 1);
   assert_string_equal(got->deps[1].name, "include/util-1.h");
+  assert_int_equal(got->output_count, 2);
+  assert_string_equal(got->outputs[0].name, "dwo");
+  assert_string_equal(got->outputs[0].path, "/src/main-1.dwo");
+  assert_string_equal(got->outputs[1].name, "su");
+  assert_string_equal(got->outputs[1].path, "/src/main.su");
   /* Re-encoding what was decoded gives the same bytes. */
   oc_buffer again = {0};
   assert_int_equal(oc_manifest_encode(&m, &again, &err), OC_OK);
@@ -132,6 +148,34 @@ static void test_round_trip(void **unused) {
   assert_memory_equal(again.data, bytes.data, bytes.size);
   oc_manifest_free(&m);
   oc_buffer_free(&again);
+  oc_buffer_free(&bytes);
+}
+
+/* A relative path and a location entry (relocate/): kept as they are. */
+static void test_relative_and_location(void **unused) {
+  (void)unused;
+  oc_manifest_candidate c = sample(3);
+  oc_manifest_file mine[4];
+  memcpy(mine, files, sizeof files);
+  mine[1].path = "include/util-3.h";
+  mine[3] = (oc_manifest_file){OC_MANIFEST_FILE_LOCATION, "bound here", 0, 0,
+                               0, oc_hash_bytes("cwd", 3)};
+  c.files = mine;
+  c.file_count = 4;
+  oc_manifest m = {0};
+  oc_error err;
+  oc_buffer bytes = {0};
+  assert_int_equal(oc_manifest_add(&m, &c, 16, &err), OC_OK);
+  assert_int_equal(oc_manifest_encode(&m, &bytes, &err), OC_OK);
+  oc_manifest_free(&m);
+  assert_int_equal(oc_manifest_decode(bytes.data, bytes.size, &m, &err), OC_OK);
+  const oc_manifest_candidate *got = &m.candidates[0];
+  assert_int_equal(got->file_count, 4);
+  assert_string_equal(got->files[1].path, "include/util-3.h");
+  assert_int_equal(got->files[3].kind, OC_MANIFEST_FILE_LOCATION);
+  assert_string_equal(got->files[3].path, "bound here");
+  assert_true(oc_digest_equal(&got->files[3].hash, &mine[3].hash));
+  oc_manifest_free(&m);
   oc_buffer_free(&bytes);
 }
 
@@ -213,15 +257,27 @@ static void test_fields_validated(void **unused) {
   b.data[files_at + 3] = 0x7f;
   expect_corrupt(&b, "file count");
   b.data[files_at + 3] = 0;
-  b.data[kind_at] = 2;
+  b.data[kind_at] = 3;
   expect_corrupt(&b, "file kind");
+  b.data[kind_at] = 2; /* a location holds no file data */
+  expect_corrupt(&b, "location");
   b.data[kind_at] = 0;
-  b.data[kind_at + 1 + 4] = 's'; /* "/src/main.c" -> "src/main.c" */
-  expect_corrupt(&b, "absolute");
-  b.data[kind_at + 1 + 4] = '/';
+  b.data[kind_at + 1 + 4 + 1] = 0; /* "/src/main.c" -> "/\0rc/main.c" */
+  expect_corrupt(&b, "NUL");
+  b.data[kind_at + 1 + 4 + 1] = 's';
   b.data[kind_at + 1 + 3] = 0x40; /* a path length past the end */
   expect_corrupt(&b, "path");
   b.data[kind_at + 1 + 3] = 0;
+  /* The side outputs close the candidate: "/src/main.su", then the name
+   * "su" (4 + 2 bytes) and its length (4), then the count... */
+  size_t su_path = b.size - OC_DIGEST_SIZE - strlen("/src/main.su");
+  b.data[su_path] = 'x';
+  expect_corrupt(&b, "side-output path");
+  b.data[su_path] = '/';
+  size_t su_name = su_path - 4 - 2;
+  b.data[su_name] = 'S';
+  expect_corrupt(&b, "side-output name");
+  b.data[su_name] = 's';
   oc_buffer_append(&b, "x", 1); /* a trailing byte before the checksum */
   memmove(b.data + b.size - OC_DIGEST_SIZE,
           b.data + b.size - OC_DIGEST_SIZE - 1, OC_DIGEST_SIZE);
@@ -235,9 +291,16 @@ static void test_deps_validated(void **unused) {
   (void)unused;
   oc_buffer b = {0};
   encode_sample(&b, 1);
-  /* The last dependency is the last thing before the checksum: index u32,
-   * name length u32, "include/util-0.h". */
-  size_t name_at = b.size - OC_DIGEST_SIZE - strlen("include/util-0.h");
+  /* The last dependency is the last thing before the side outputs (their
+   * count, then each name and path with its length) and the checksum:
+   * index u32, name length u32, "include/util-0.h". */
+  oc_manifest_candidate shape = sample(0);
+  size_t side = 4;
+  for (size_t i = 0; i < shape.output_count; i++)
+    side += 4 + strlen(shape.outputs[i].name) + 4 +
+            strlen(shape.outputs[i].path);
+  size_t name_at =
+      b.size - OC_DIGEST_SIZE - side - strlen("include/util-0.h");
   size_t index_at = name_at - 8;
   assert_memory_equal(b.data + name_at, "include/util-0.h", 16);
   b.data[index_at] = 2; /* the absent path */
@@ -286,9 +349,10 @@ static void test_add_dedupes_and_bounds(void **unused) {
   assert_int_equal(m.count, 3);
   assert_int_equal(m.candidates[0].created_unix, 1700000003u);
   assert_int_equal(m.candidates[2].created_unix, 1);
-  /* A relative path is refused. */
+  /* An empty path is refused (relative ones are taken from the working
+   * directory, see relocate/). */
   oc_manifest_candidate bad = sample(9);
-  bad.files[0].path = "relative.h";
+  bad.files[0].path = "";
   assert_int_equal(oc_manifest_add(&m, &bad, 3, &err), OC_INVALID);
   oc_manifest_free(&m);
 }
@@ -386,6 +450,7 @@ static void test_parallel_adders_lose_nothing(void **unused) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_relative_and_location),
       cmocka_unit_test(test_every_truncation_is_corrupt),
       cmocka_unit_test(test_bit_flips_and_garbage),
       cmocka_unit_test(test_fields_validated),

@@ -67,6 +67,7 @@ static void names_are_stable(void **unused) {
       "uncacheable_backend_diagnostic",
       "uncacheable_extra_output",
       "uncacheable_inline_asm",
+      "uncacheable_save_temps",
       "uncacheable_other",
       "errors",
       "corrupt_entries",

@@ -311,6 +311,65 @@ static void corrupt_entry_removed_and_counted(void **unused) {
   oc_store_close(store);
 }
 
+/* Several outputs per entry: stored and served together; an entry that
+ * lacks a required output is damaged (removed, counted), never served in
+ * part; an entry of the older format is a plain miss. */
+static void outputs_are_all_or_nothing(void **unused) {
+  (void)unused;
+  oc_store *store = open_store((uint64_t)1 << 30);
+  oc_error err;
+  oc_digest key = key_in(0x43, 1);
+  oc_entry_output outs[3];
+  assert_int_equal(
+      oc_entry_output_set(&outs[0], "object", "OBJ", 3, false, &err), OC_OK);
+  assert_int_equal(oc_entry_output_set(&outs[1], "dwo", "DWO!", 4, false, &err),
+                   OC_OK);
+  assert_int_equal(oc_entry_output_set(&outs[2], "su", NULL, 0, true, &err),
+                   OC_OK);
+  oc_entry_meta meta = {1, 77};
+  assert_int_equal(oc_store_put_outputs(store, &key, outs, 3, &meta, &err),
+                   OC_OK);
+  static const char *const need[] = {"object", "dwo", "su"};
+  oc_entry_contents got = {0};
+  oc_entry_meta back;
+  assert_int_equal(
+      oc_store_get_outputs(store, &key, need, 3, &got, &back, &err), OC_OK);
+  assert_int_equal(back.compile_time_ms, 77);
+  const oc_entry_output *dwo = oc_entry_find(&got, "dwo");
+  assert_int_equal(dwo->size, 4);
+  assert_memory_equal(dwo->data, "DWO!", 4);
+  assert_true(oc_entry_find(&got, "su")->absent);
+  /* The single-object call serves the object of the same entry. */
+  oc_buffer object = {0};
+  assert_int_equal(oc_store_get(store, &key, &object, NULL, &err), OC_OK);
+  assert_int_equal(object.size, 3);
+  oc_buffer_free(&object);
+
+  static const char *const more[] = {"object", "gcno"};
+  assert_int_equal(oc_store_get_outputs(store, &key, more, 2, &got, NULL, &err),
+                   OC_CORRUPT);
+  assert_contains(err.message, "gcno");
+  assert_int_equal(got.count, 0);
+  assert_int_equal(stat_value(OC_STAT_CORRUPT_ENTRIES), 1);
+  assert_int_equal(oc_store_get_outputs(store, &key, need, 3, &got, NULL, &err),
+                   OC_NOT_FOUND);
+
+  /* Format 1: a miss, not counted as damage. */
+  assert_int_equal(oc_store_put_outputs(store, &key, outs, 3, NULL, &err),
+                   OC_OK);
+  char path[512];
+  entry_path(&key, path, sizeof path);
+  int fd = open(path, O_RDWR);
+  uint8_t one = 1;
+  assert_int_equal(pwrite(fd, &one, 1, 8), 1);
+  close(fd);
+  assert_int_equal(oc_store_get_outputs(store, &key, need, 3, &got, NULL, &err),
+                   OC_NOT_FOUND);
+  assert_int_equal(stat_value(OC_STAT_CORRUPT_ENTRIES), 1);
+  oc_entry_contents_free(&got);
+  oc_store_close(store);
+}
+
 static void faults_that_fail_for_root(void **unused) {
   (void)unused;
   oc_error err;
@@ -918,6 +977,7 @@ int main(void) {
       T(put_get_miss),
       T(hit_refreshes_mtime),
       T(corrupt_entry_removed_and_counted),
+      T(outputs_are_all_or_nothing),
       T(faults_that_fail_for_root),
       T(unwritable_shard_is_a_clean_error),
       T(failed_write_leaves_nothing),

@@ -49,7 +49,7 @@ bench_apt() {
 
 bench_load() { # bench_load PROJECT: defines the project's proj_* functions
   unset -f proj_prepare proj_build proj_smoke
-  unset source_package edit_header
+  unset source_package edit_header proj_objdir
   # shellcheck source=/dev/null
   source "$here/projects/$1.sh"
 }
@@ -83,9 +83,13 @@ bench_fetch() {
   touch "$bench/src/$project/.bench-ready"
 }
 
-bench_fresh() { # bench_fresh PROJECT: a clean copy in the work directory
-  rm -rf "$bench/work/$1"
-  cp -a "$bench/src/$1" "$bench/work/$1"
+# bench_fresh PROJECT [ROOT]: a clean copy in the work directory (ROOT,
+# default $bench/work; the second-checkout scenario uses another one).
+bench_fresh() {
+  local root=${2:-$bench/work}
+  mkdir -p "$root"
+  rm -rf "${root:?}/$1"
+  cp -a "$bench/src/$1" "$root/$1"
 }
 
 # bench_mode MODE OPTFLAGS: sets cc, cxx and cflags, which the projects'
@@ -103,15 +107,19 @@ bench_mode() {
   esac
 }
 
-# bench_build PROJECT MODE OPTFLAGS TIMEFILE: builds the work copy of
-# PROJECT; TIMEFILE gets "wall user sys maxrss" of the whole build.
+# bench_build PROJECT MODE OPTFLAGS TIMEFILE [ROOT [OBJDIR]]: builds the
+# work copy of PROJECT under ROOT (default $bench/work); TIMEFILE gets
+# "wall user sys maxrss" of the whole build. OBJDIR names the build
+# directory for projects that build out of their source tree
+# (proj_objdir=yes; default "bench").
 bench_build() {
-  local project=$1 mode=$2 opt=$3 tfile=$4 log
+  local project=$1 mode=$2 opt=$3 tfile=$4 root=${5:-$bench/work} log
+  local objdir=${6:-bench}
   log=$bench/logs/build-$project-$mode.log
   bench_mode "$mode" "$opt"
-  if ! (cd "$bench/work/$project" &&
+  if ! (cd "$root/$project" &&
     /usr/bin/time -f '%e %U %S %M' -o "$tfile" bash -c \
-      "$(declare -f proj_build); $(declare -p cc cxx cflags jobs here); proj_build") \
+      "$(declare -f proj_build); $(declare -p cc cxx cflags jobs here objdir); proj_build") \
     >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     echo "bench: $project ($mode, $opt) failed to build; log: $log" >&2
@@ -119,12 +127,13 @@ bench_build() {
   fi
 }
 
-# bench_save PROJECT TAG: copies every object of the work copy to
-# $bench/objs/PROJECT/TAG, keeping relative paths.
+# bench_save PROJECT TAG [ROOT]: copies every object of the work copy (under
+# ROOT, default $bench/work) to $bench/objs/PROJECT/TAG, keeping relative
+# paths.
 bench_save() {
-  local dest=$bench/objs/$1/$2
+  local dest=$bench/objs/$1/$2 root=${3:-$bench/work}
   rm -rf "$dest" && mkdir -p "$dest"
-  (cd "$bench/work/$1" && find . -name '*.o' -print0 | sort -z |
+  (cd "$root/$1" && find . -name '*.o' -print0 | sort -z |
     xargs -0r cp --parents -t "$dest")
 }
 

@@ -22,10 +22,16 @@ MODES = [
     ("objcache-warm", "objcache launcher, warm"),
     ("plugin-cold", "objcache `-fpass-plugin`, cold"),
     ("plugin-warm", "objcache `-fpass-plugin`, warm"),
+    ("ccache-checkout2", "ccache, warm, a second checkout"),
+    ("objcache-checkout2", "objcache launcher, warm, a second checkout"),
+    ("ccache-builddir2", "ccache, warm, a second build directory"),
+    ("objcache-builddir2", "objcache launcher, warm, a second build directory"),
 ]
 # Which ccache row each objcache row is measured against.
 CCACHE_PEER = {"objcache-cold": "ccache-cold", "plugin-cold": "ccache-cold",
-               "objcache-warm": "ccache-warm", "plugin-warm": "ccache-warm"}
+               "objcache-warm": "ccache-warm", "plugin-warm": "ccache-warm",
+               "objcache-checkout2": "ccache-checkout2",
+               "objcache-builddir2": "ccache-builddir2"}
 OPTS = {"O2": "-O2", "O0g": "-O0 -g"}
 
 
@@ -160,6 +166,14 @@ for o in opts:
           f"{ratio(total(o, 'objcache-warm', 0), total(o, 'ccache-warm', 0))} "
           f"({ratio(total(o, 'objcache-warm', 1), total(o, 'ccache-warm', 1))}) "
           f"| at most 1.5x (with direct mode) |")
+for o in opts:
+    for kind, what in (("checkout2", "a second checkout"),
+                       ("builddir2", "a second build directory")):
+        if total(o, f"ccache-{kind}", 0):
+            w(f"| Warm build of {what} / ccache's, {OPTS[o]}, wall (CPU) | "
+              f"{ratio(total(o, f'objcache-{kind}', 0), total(o, f'ccache-{kind}', 0))} "
+              f"({ratio(total(o, f'objcache-{kind}', 1), total(o, f'ccache-{kind}', 1))}) "
+              f"| at most 0.6x |")
 edits = defaultdict(lambda: [0, 0])
 for p, o, tool, kind, run, wall, user, sys_, rebuilt, hits, misses in rows(
         "edit.tsv"):

@@ -102,6 +102,47 @@ edit() {
   bench_save "$project" "$opt-$kind-${mode%-*}"
 }
 
+# Relocation: with a cache warm from the builds in $bench/work, a build
+# somewhere else, the way a second build tree or a CI agent with its own
+# workspace builds. KIND checkout2: a fresh copy of the sources at another
+# path ($bench/work2, the same relative layout); builddir2: the same
+# checkout built into another build directory (projects that build out of
+# their source tree, proj_objdir=yes). relocated_plain builds plain clang's
+# reference for each (with -g the working directory is in the objects, so
+# plain clang's objects differ between checkouts too).
+relocated_dir() { # relocated_dir KIND: "ROOT OBJDIR" of a scenario
+  case $1 in
+  checkout2) echo "$bench/work2 bench" ;;
+  builddir2) echo "$bench/work bench2" ;;
+  esac
+}
+relocated_kinds() { # the scenarios the loaded project supports
+  echo checkout2
+  [[ ${proj_objdir:-} == yes ]] && echo builddir2
+  return 0
+}
+relocated_plain() { # relocated_plain PROJECT OPT KIND
+  local root objdir t=$data/time.$$
+  read -r root objdir < <(relocated_dir "$3")
+  bench_fresh "$1" "$root"
+  bench_build "$1" plain "$(optflags "$2")" "$t" "$root" "$objdir"
+  bench_save "$1" "$2-plain-$3" "$root"
+}
+relocated() { # relocated PROJECT OPT TOOL RUN KIND
+  local project=$1 opt=$2 mode=$3-$5 run=$4 kind=$5 t=$data/time.$$ root objdir
+  read -r root objdir < <(relocated_dir "$kind")
+  bench_fresh "$project" "$root"
+  zero_stats
+  bench_build "$project" "$mode" "$(optflags "$opt")" "$t" "$root" "$objdir"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$project" "$opt" "$mode" "$run" \
+    "$(cut -d' ' -f1-3 "$t" | tr ' ' '\t')" "$(stats "$mode" | tr ' ' '\t')" \
+    >>"$data/times.tsv"
+  bench_save "$project" "$opt-$mode" "$root"
+  record_objects "$project" "$opt" "$mode" "$run" \
+    "$(bench_compare "$project" "$opt-plain-$kind" "$opt-$mode" \
+      2>>"$bench/logs/ccache-differences.log")"
+}
+
 smoke() { # smoke PROJECT OPT MODE: the project's tests on the work copy
   local result=pass
   bench_smoke "$1" || {
@@ -147,23 +188,43 @@ echo "bench: fetching $projects" >&2
 for project in $projects; do bench_fetch "$project"; done
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
+# BENCH_RELOCATE_ONLY=1: only the relocation scenarios (and the cold
+# builds that fill the caches for them), for a quick look at those.
+relocate_only=${BENCH_RELOCATE_ONLY:-0}
 for ((run = 1; run <= runs; run++)); do
   for project in $projects; do
     bench_load "$project"
     for opt in $opts; do
       echo "bench: run $run/$runs: $project $opt" >&2
+      if ((relocate_only)); then
+        measure "$project" "$opt" plain "$run"
+        for kind in $(relocated_kinds); do relocated_plain "$project" "$opt" "$kind"; done
+        for tool in ccache objcache; do
+          bench_clear
+          measure "$project" "$opt" "$tool-cold" "$run"
+          measure "$project" "$opt" "$tool-warm" "$run"
+          for kind in $(relocated_kinds); do
+            relocated "$project" "$opt" "$tool" "$run" "$kind"
+          done
+        done
+        continue
+      fi
       measure "$project" "$opt" plain "$run"
       # Plain clang's incremental rebuilds after the edits are the
       # reference for the caches' rebuilds after the same edits.
       edit "$project" "$opt" plain "$run" comment
       edit "$project" "$opt" plain "$run" decl
       measure "$project" "$opt" fe "$run"
+      for kind in $(relocated_kinds); do relocated_plain "$project" "$opt" "$kind"; done
       for tool in ccache objcache plugin; do
         bench_clear
         measure "$project" "$opt" "$tool-cold" "$run"
         measure "$project" "$opt" "$tool-warm" "$run"
         [[ $tool == ccache ]] || smoke "$project" "$opt" "$tool-warm"
         [[ $tool == plugin ]] && continue
+        for kind in $(relocated_kinds); do
+          relocated "$project" "$opt" "$tool" "$run" "$kind"
+        done
         edit "$project" "$opt" "$tool-warm" "$run" comment
         edit "$project" "$opt" "$tool-warm" "$run" decl
       done

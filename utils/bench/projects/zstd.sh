@@ -4,6 +4,7 @@
 # shellcheck shell=bash disable=SC2034,SC2154 # lib.sh sets and reads the variables
 source_package=libzstd
 edit_header=lib/common/mem.h # included by nearly every file
+proj_objdir=yes # builds into programs/obj/$objdir: a "second build dir"
 
 proj_prepare() { :; }
 
@@ -12,7 +13,7 @@ proj_build() {
   # flags) keeps object paths the same in every mode; the HAVE_* values
   # replace probes that would otherwise depend on the mode's compiler.
   make -C programs -j"$jobs" zstd CC="$cc" CFLAGS="$cflags" \
-    BUILD_DIR=obj/bench HAVE_PTHREAD=1 HAVE_THREAD=1 HAVE_ZLIB=0 \
+    BUILD_DIR="obj/${objdir:-bench}" HAVE_PTHREAD=1 HAVE_THREAD=1 HAVE_ZLIB=0 \
     HAVE_LZMA=0 HAVE_LZ4=0
 }
 

@@ -9,6 +9,7 @@ server) does, for hostile-cache.test. Subcommands:
   trickle SOCKET                       a Redis that answers one byte per 0.3 s
 """
 import fcntl
+import hashlib
 import os
 import socket
 import struct
@@ -26,9 +27,17 @@ def forge_entry(src, dst):
 
 
 def bomb_entry(entry, zst):
-    header = bytearray(open(entry, "rb").read()[:120])
+    """Format 2 with one output (include/objcache/entry.h): the record's
+    sizes rewritten and the table checksum fixed, so that only the bound
+    on expansion stands between the frame and the decoder."""
+    data = open(entry, "rb").read()
+    count = struct.unpack_from("<I", data, 64)[0]
+    assert count == 1, count
+    header = bytearray(data[:104 + 80])
     frame = open(zst, "rb").read()
-    struct.pack_into("<QQ", header, 56, 1 << 28, len(frame))
+    struct.pack_into("<QQ", header, 104 + 32, 1 << 28, len(frame))
+    header[72:104] = hashlib.blake2b(bytes(header[104:184]),
+                                     digest_size=32).digest()
     open(entry, "wb").write(bytes(header) + frame)
 
 

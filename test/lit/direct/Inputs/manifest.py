@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """manifest.py - rewrite a direct-mode manifest as someone with write access
-to a cache directory could (lib/manifest.c's format 2), and reseal its
+to a cache directory could (lib/manifest.c's format 3), and reseal its
 checksum, to test that direct mode treats manifest bytes as hostile.
 
 Usage: manifest.py CACHE_DIR WITH EDIT...
@@ -46,7 +46,7 @@ def decode(data):
     r = Reader(data[:-32])
     magic = r.take(8)
     version, count = r.u32(), r.u32()
-    assert version == 2, version
+    assert version == 3, version
     cands = []
     for _ in range(count):
         c = {"key": r.take(32), "created": r.u64(), "files": []}
@@ -57,6 +57,7 @@ def decode(data):
         c["has_dep"] = r.u8()
         c["main"] = r.u32()
         c["deps"] = [[r.u32(), r.bytes()] for _ in range(r.u32())]
+        c["outputs"] = [[r.bytes(), r.bytes()] for _ in range(r.u32())]
         cands.append(c)
     assert r.pos == len(data) - 32
     return magic, version, cands
@@ -73,6 +74,10 @@ def encode(magic, version, cands):
         out += struct.pack("<BII", c["has_dep"], c["main"], len(c["deps"]))
         for index, name in c["deps"]:
             out += struct.pack("<II", index, len(name)) + name
+        out += struct.pack("<I", len(c["outputs"]))
+        for name, path in c["outputs"]:
+            out += struct.pack("<I", len(name)) + name
+            out += struct.pack("<I", len(path)) + path
     return bytes(out) + hashlib.blake2b(bytes(out), digest_size=32).digest()
 
 

@@ -1,0 +1,4 @@
+/* __FILE__ of a header found through -I: an absolute -I puts the checkout
+ * into the object. */
+#include "where.h"
+const char *here(void) { return where(); }

@@ -1,0 +1,1 @@
+static inline const char *where(void) { return __FILE__; }
