@@ -526,11 +526,11 @@ oc_status oc_entry_decode_outputs_limited(const void *data, size_t size,
                      "outputs of over %" PRIu64 " bytes in all",
                      OC_ENTRY_MAX_CONTENT);
     usum += records[i].usize;
-    /* Bounded before anything is decompressed: the total by max_content,
-     * each output by the ratio. */
-    status = oc_entry_check_expansion(records[i].csize, usum, max_content,
-                                      err);
-    if (status == OC_OK && records[i].usize > OC_ENTRY_RATIO_FLOOR)
+    /* Bounded before anything is decompressed: the outputs' total by
+     * max_content (no ratio: UINT64_MAX compressed bytes), each output by
+     * the ratio of its own sizes. */
+    status = oc_entry_check_expansion(UINT64_MAX, usum, max_content, err);
+    if (status == OC_OK)
       status = oc_entry_check_expansion(records[i].csize, records[i].usize,
                                         OC_ENTRY_MAX_CONTENT, err);
     if (status != OC_OK)
