@@ -15,14 +15,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 static const char clang22_answer[] = "clang-22\n";
 static const char other_answer[] = "other\n";
@@ -42,47 +39,12 @@ static bool named_clang22(const char *real) {
  * looks for clang's banner. stdin and stderr go to /dev/null so that a
  * wrapper cannot hang on input or talk into the build log. */
 static bool ask_version(const char *path, const char *name, bool *is22) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0)
-    return false;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
-                                   O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null",
-                                   O_WRONLY, 0);
   char *args[] = {(char *)name, "--version", NULL};
-  pid_t pid;
-  int rc = posix_spawn(&pid, path, &actions, NULL, args, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
+  char out[8192]; /* the banner is on the first line */
+  int wstatus = tool_run_capture(path, args, NULL, STDOUT_FILENO, out,
+                                 sizeof out);
+  if (wstatus == -1)
     return false;
-  }
-  char out[8192];
-  size_t len = 0;
-  for (;;) {
-    ssize_t n = read(fds[0], out + len, sizeof out - 1 - len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    len += (size_t)n;
-    if (len == sizeof out - 1) {
-      /* The banner is on the first line; drain the rest unread. */
-      char sink[4096];
-      while (read(fds[0], sink, sizeof sink) > 0)
-        ;
-      break;
-    }
-  }
-  out[len] = '\0';
-  close(fds[0]);
-  int wstatus;
-  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
-    ;
   /* "Debian clang version 22.1.8 (...)", "clang version 22.0.0git" */
   *is22 = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 &&
           strstr(out, "clang version 22.") != NULL;

@@ -26,15 +26,14 @@
  * start) makes the candidate unrecordable, so a racing edit is never
  * cached. Looking a candidate up reads each file at most to its recorded
  * size plus one byte (a file that grew, or that is not a regular file, has
- * changed). Faults print one warning line, count in `errors`, and the
- * compile goes on the plain way. */
+ * changed). Every outcome is reported through one session (session.h):
+ * faults print one warning line each, count in `errors`, and the compile
+ * goes on the plain way; the counts reach the stats once, at the end. */
 #include "fsutil.h"
 #include "objcache/basedir.h"
-#include "objcache/history.h"
-#include "objcache/log.h"
 #include "objcache/manifest.h"
 #include "objcache/replay.h"
-#include "objcache/stats.h"
+#include "objcache/session.h"
 #include "objcache/store.h"
 #include "objcache/verify.h"
 #include "tool.h"
@@ -42,7 +41,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +48,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 /* Variables that make clang write files of its own beside the object:
  * direct mode could not reproduce them. */
@@ -62,6 +58,7 @@ static const char *const refused_env[] = {
 
 typedef struct {
   const oc_config *cfg;
+  oc_session *session; /* counts, warnings, log, history; owns the store */
   oc_store *store;
   oc_key_builder *key;
   oc_digest direct_key;
@@ -69,7 +66,7 @@ typedef struct {
   char cwd[PATH_MAX]; /* as clang sees it ($PWD when it is the same dir) */
   oc_digest location; /* the working directory and verbatim arguments */
   uint64_t started_ms;
-  bool store_warned; /* the store's fault has been shown */
+  int died_of; /* the signal the compiler died of, to die of at the end */
   bool recorded;     /* the compile recorded a candidate, with this key: */
   oc_digest recorded_key;
   bool launcher_stored; /* ... for LLVM IR/bitcode the launcher stored, so
@@ -82,33 +79,9 @@ static uint64_t now_ms(void) {
   return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void count(const oc_config *cfg, oc_stat stat, uint64_t by) {
-  (void)oc_stats_bump(cfg->cache_dir, stat, by, NULL);
-}
-
-static void warn(const oc_config *cfg, const char *message) {
-  fprintf(stderr, "objcache: warning: %s\n", message);
-  count(cfg, OC_STAT_ERRORS, 1);
-}
-
-/* Shows a fault the store survived (the remote went down or held an
- * invalid value, a remote hit could not be kept locally): one line per
- * compile, counted in `errors` like the plugin's. */
-static void report_store(direct_ctx *ctx) {
-  const char *warning = oc_store_warning(ctx->store);
-  if (warning && !ctx->store_warned) {
-    ctx->store_warned = true;
-    warn(ctx->cfg, warning);
-  }
-}
-
-static void log_line(direct_ctx *ctx, const char *result, const char *why) {
-  if (!ctx->cfg->logfile[0])
-    return;
-  char hex[OC_DIGEST_HEX_SIZE];
-  oc_digest_to_hex(&ctx->direct_key, hex);
-  (void)oc_log_compile(ctx->cfg, ctx->args.input ? ctx->args.input : "-", hex,
-                       result, why, now_ms() - ctx->started_ms, NULL);
+static void print_line(void *unused, const char *line) {
+  (void)unused;
+  fputs(line, stderr);
 }
 
 /* Keeps the direct key's factors and the candidate's files for --explain,
@@ -132,10 +105,7 @@ static void record_history(direct_ctx *ctx,
   if (!record || !tool_clean_absolute(ctx->args.output, output, sizeof output))
     return;
   snprintf(name, sizeof name, "%s%s", output, TOOL_DIRECT_HISTORY_SUFFIX);
-  oc_error err;
-  if (oc_history_record(ctx->cfg, name, record, len, &err) != OC_OK)
-    fprintf(stderr, "objcache: warning: cannot record factors: %s\n",
-            err.message);
+  oc_session_set_history(ctx->session, name, record, len, false);
 }
 
 /* ---- paths --------------------------------------------------------------- */
@@ -386,7 +356,7 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
   if (status == OC_NOT_FOUND)
     return 0;
   if (status != OC_OK) {
-    warn(ctx->cfg, err.message);
+    oc_session_fault(ctx->session, err.message);
     oc_entry_contents_free(&contents);
     return status == OC_CORRUPT ? 0 : -1;
   }
@@ -407,7 +377,7 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
   if (!ok) {
     char message[sizeof why + 64];
     snprintf(message, sizeof message, "%s; compiling instead", why);
-    warn(ctx->cfg, message);
+    oc_session_fault(ctx->session, message);
     return -1;
   }
   if (c->stderr_size) {
@@ -419,11 +389,8 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
     oc_buffer_free(&text);
   }
   oc_store_touch_manifest(ctx->store, &ctx->direct_key);
-  oc_stats delta = {0};
-  delta.value[OC_STAT_DIRECT_HITS] = 1;
-  delta.value[OC_STAT_TIME_SAVED_MS] = meta.compile_time_ms;
-  (void)oc_stats_add(ctx->cfg->cache_dir, &delta, NULL);
-  log_line(ctx, "direct-hit", "-");
+  oc_session_count(ctx->session, OC_STAT_TIME_SAVED_MS, meta.compile_time_ms);
+  oc_session_outcome(ctx->session, OC_OUTCOME_DIRECT_HIT, OC_STAT_COUNT, NULL);
   record_history(ctx, c);
   return 1;
 }
@@ -751,7 +718,7 @@ static const char *store_compiled_output(direct_ctx *ctx,
     status = oc_store_put_outputs(ctx->store, key, &object, 1, &meta, &err);
   oc_buffer_free(&bytes);
   if (status != OC_OK) {
-    warn(ctx->cfg, err.message);
+    oc_session_fault(ctx->session, err.message);
     return "cannot store the output";
   }
   return NULL;
@@ -929,22 +896,16 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
    * does (a miss when stored, else uncacheable output kind). */
   if (!why && rec.store)
     why = store_compiled_output(ctx, &c.result_key);
-  if (rec.store) {
-    oc_stats delta = {0};
-    if (why) {
-      delta.value[OC_STAT_UNCACHEABLE] = 1;
-      delta.value[OC_STAT_UNCACHEABLE_OUTPUT_KIND] = 1;
-    } else {
-      delta.value[OC_STAT_MISSES] = 1;
-    }
-    (void)oc_stats_add(ctx->cfg->cache_dir, &delta, NULL);
-    log_line(ctx, why ? "uncacheable" : "miss", why ? why : "-");
-  }
+  if (rec.store)
+    oc_session_outcome(ctx->session,
+                       why ? OC_OUTCOME_UNCACHEABLE : OC_OUTCOME_MISS,
+                       OC_STAT_UNCACHEABLE_OUTPUT_KIND, why);
   free(rec.deps);
   if (why) {
-    if (aside)
-      count(ctx->cfg, OC_STAT_DIRECT_UNCACHEABLE, 1);
-    log_line(ctx, aside ? "direct-uncacheable" : "direct-unrecorded", why);
+    oc_session_outcome(ctx->session,
+                       aside ? OC_OUTCOME_DIRECT_UNCACHEABLE
+                             : OC_OUTCOME_DIRECT_UNRECORDED,
+                       OC_STAT_COUNT, why);
     oc_manifest_candidate_free(&c);
     oc_buffer_free(&text);
     return;
@@ -955,7 +916,7 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
   c.stderr_size = err_out->size;
   oc_error err = {0};
   if (oc_store_add_candidate(ctx->store, &ctx->direct_key, &c, &err) != OC_OK)
-    warn(ctx->cfg, err.message);
+    oc_session_fault(ctx->session, err.message);
   else
     record_history(ctx, &c);
   ctx->recorded = true;
@@ -966,61 +927,38 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
   oc_manifest_candidate_free(&c);
 }
 
+/* Where the compiler's stderr goes: to ours as it comes, and kept. */
+typedef struct {
+  oc_buffer *kept;
+  bool *overflow;
+} stderr_tee;
+
+static void tee_stderr(void *ctx, const char *data, size_t len) {
+  stderr_tee *t = ctx;
+  (void)oc_fs_write_all(STDERR_FILENO, data, len);
+  if (t->kept->size + len > OC_MANIFEST_MAX_OUTPUT)
+    *t->overflow = true;
+  else if (!*t->overflow && oc_buffer_append(t->kept, data, len) != OC_OK)
+    *t->overflow = true;
+}
+
 /* Runs the compiler with the plugin, stderr through a pipe that is copied
  * to ours as it comes and kept, and OBJCACHE_DIRECT_RECORD pointing the
  * plugin at record_path. Returns the wait status, or -1 if it could not
  * start (nothing was run). */
 static int run_compiler(const char *path, char **args, const char *record_path,
                         oc_buffer *err_out, bool *overflow) {
-  size_t n_env = 0;
-  while (environ[n_env])
-    n_env++;
-  char **env = malloc((n_env + 2) * sizeof *env);
   char *setting = malloc(strlen(record_path) + 32);
-  int fds[2] = {-1, -1};
-  if (!env || !setting || pipe2(fds, O_CLOEXEC) != 0) {
-    free(env);
-    free(setting);
+  if (!setting)
     return -1;
-  }
   sprintf(setting, "OBJCACHE_DIRECT_RECORD=%s", record_path);
-  size_t k = 0;
-  for (size_t i = 0; i < n_env; i++)
-    if (strncmp(environ[i], "OBJCACHE_DIRECT_RECORD=", 23) != 0)
-      env[k++] = environ[i];
-  env[k++] = setting;
-  env[k] = NULL;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
-  pid_t pid;
-  int rc = posix_spawn(&pid, path, &actions, NULL, args, env);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
+  char **env = tool_env_with(setting);
+  stderr_tee t = {err_out, overflow};
+  int status = env ? tool_spawn(path, args, env, STDERR_FILENO, false,
+                                tee_stderr, &t)
+                   : -1;
   free(env);
   free(setting);
-  if (rc != 0) {
-    close(fds[0]);
-    return -1;
-  }
-  char chunk[65536];
-  for (;;) {
-    ssize_t n = read(fds[0], chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    (void)oc_fs_write_all(STDERR_FILENO, chunk, (size_t)n);
-    if (err_out->size + (size_t)n > OC_MANIFEST_MAX_OUTPUT)
-      *overflow = true;
-    else if (!*overflow && oc_buffer_append(err_out, chunk, (size_t)n) != OC_OK)
-      *overflow = true;
-  }
-  close(fds[0]);
-  int status;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return -1;
   return status;
 }
 
@@ -1069,9 +1007,9 @@ static int compile_and_record(direct_ctx *ctx, const char *path,
   unlink(record);
   oc_buffer_free(&err_out);
   if (WIFSIGNALED(status)) {
-    /* Die the way the compiler did, so make sees the same thing. */
-    signal(WTERMSIG(status), SIG_DFL);
-    raise(WTERMSIG(status));
+    /* Die the way the compiler did, so make sees the same thing: at the
+     * end, once the session has written the stats (finish). */
+    ctx->died_of = WTERMSIG(status);
     return 128 + WTERMSIG(status);
   }
   return WEXITSTATUS(status);
@@ -1125,7 +1063,7 @@ static int verify_direct_hit(direct_ctx *ctx, const oc_manifest_candidate *c,
   oc_buffer_free(&now);
   const char *differing = oc_verify_compare(&cached_out, 1, &fresh_out, 1);
   if (!differing) {
-    count(ctx->cfg, OC_STAT_VERIFY_CHECKED, 1);
+    oc_session_count(ctx->session, OC_STAT_VERIFY_CHECKED, 1);
   } else {
     char hex[OC_DIGEST_HEX_SIZE], dir[PATH_MAX], output[PATH_MAX];
     oc_digest_to_hex(&ctx->direct_key, hex);
@@ -1140,13 +1078,15 @@ static int verify_direct_hit(direct_ctx *ctx, const oc_manifest_candidate *c,
                              .nfresh = 1};
     oc_error err = {0};
     bool kept = oc_verify_keep(ctx->cfg, &ev, dir, sizeof dir, &err) == OC_OK;
-    fprintf(stderr,
-            "objcache: warning: verify: the direct-mode %s of key %s differs "
-            "from a fresh compile of %s; wrote the fresh one and recorded a "
-            "new candidate (%s%s)\n",
-            differing, hex, output,
-            kept ? "evidence in " : "no evidence: ", kept ? dir : err.message);
-    count(ctx->cfg, OC_STAT_VERIFY_MISMATCHES, 1);
+    char line[3 * PATH_MAX + OC_ERROR_MESSAGE_SIZE + 256];
+    snprintf(line, sizeof line,
+             "verify: the direct-mode %s of key %s differs from a fresh "
+             "compile of %s; wrote the fresh one and recorded a new candidate "
+             "(%s%s)",
+             differing, hex, output, kept ? "evidence in " : "no evidence: ",
+             kept ? dir : err.message);
+    oc_session_warn(ctx->session, line);
+    oc_session_count(ctx->session, OC_STAT_VERIFY_MISMATCHES, 1);
   }
   oc_buffer_free(&fresh);
   return rc;
@@ -1163,11 +1103,26 @@ static bool would_colour(void) {
          !(no_color && *no_color);
 }
 
+/* The end of every run that opened the session: it shows the store's
+ * warning and writes the stats delta and the history, once; then a
+ * compiler that died of a signal is died of the same way. Returns rc. */
+static int finish(direct_ctx *ctx, int rc) {
+  oc_key_builder_free(ctx->key);
+  ctx->key = NULL;
+  oc_session_close(ctx->session);
+  ctx->session = NULL;
+  if (ctx->died_of) {
+    signal(ctx->died_of, SIG_DFL);
+    raise(ctx->died_of);
+  }
+  return rc;
+}
+
 /* Direct mode leaves the command to clang: counted, and logged with why. */
 static int step_aside(direct_ctx *ctx, const char *why) {
-  count(ctx->cfg, OC_STAT_DIRECT_UNCACHEABLE, 1);
-  log_line(ctx, "direct-uncacheable", why);
-  return -1;
+  oc_session_outcome(ctx->session, OC_OUTCOME_DIRECT_UNCACHEABLE,
+                     OC_STAT_COUNT, why);
+  return finish(ctx, -1);
 }
 
 int tool_direct(const oc_config *cfg, const char *path, const char *real,
@@ -1176,10 +1131,14 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   for (size_t i = 0; i < sizeof refused_env / sizeof refused_env[0]; i++)
     if (getenv(refused_env[i]))
       return -1;
+  ctx.session = oc_session_open(cfg, OC_SESSION_QUIET, print_line, NULL);
+  if (!ctx.session)
+    return -1;
   if (!tool_direct_parse(argv + 1, &ctx.args))
     return step_aside(&ctx, ctx.args.why);
+  oc_session_set_source(ctx.session, ctx.args.input ? ctx.args.input : "-");
   if (!ctx.args.input)
-    return -1;
+    return finish(&ctx, -1);
   /* The driver edits the command line with it (adding, removing or
    * replacing options) before anything else: what this parser read would
    * not be what clang runs. */
@@ -1190,32 +1149,33 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   if (!tool_direct_config_ok(argv + 1, &config_why))
     return step_aside(&ctx, config_why);
   if (!tool_logical_cwd(ctx.cwd, sizeof ctx.cwd))
-    return -1;
+    return finish(&ctx, -1);
   bool add_color = !ctx.args.color_option && would_colour();
   ctx.key = oc_key_builder_new(cfg->debug);
   if (!ctx.key)
-    return -1;
+    return finish(&ctx, -1);
   char why[2 * PATH_MAX + 512];
   if (!tool_direct_key(cfg, path, real, plugin, argv, &ctx.args, add_color,
                        ctx.key, &ctx.location, why, sizeof why)) {
     char message[sizeof why + 64];
     snprintf(message, sizeof message, "direct mode: %s", why);
-    warn(cfg, message);
-    oc_key_builder_free(ctx.key);
-    return -1;
+    oc_session_fault(ctx.session, message);
+    return finish(&ctx, -1);
   }
   ctx.direct_key = oc_key_digest(ctx.key);
+  char key_hex[OC_DIGEST_HEX_SIZE];
+  oc_digest_to_hex(&ctx.direct_key, key_hex);
+  oc_session_set_key(ctx.session, key_hex);
   oc_error err = {0};
-  if (oc_store_open(cfg, &ctx.store, &err) != OC_OK) {
-    oc_key_builder_free(ctx.key);
-    return -1; /* the plugin reports an unusable cache, once */
-  }
+  if (oc_session_store(ctx.session, &ctx.store, &err) != OC_OK)
+    return finish(&ctx, -1); /* the plugin reports an unusable cache, once */
 
   oc_manifest manifest = {0};
   oc_status status =
       oc_store_get_manifest(ctx.store, &ctx.direct_key, &manifest, &err);
   if (status != OC_OK && status != OC_NOT_FOUND)
-    warn(cfg, err.message); /* a corrupt one is removed and counted too */
+    oc_session_fault(ctx.session, err.message); /* a corrupt one is removed
+                                                   and counted too */
   snprintf(why, sizeof why, "%s",
            status == OC_OK ? "no candidate left" : "no manifest");
   int rc = 0;
@@ -1234,10 +1194,7 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
                                  flag, argv, add_color);
           oc_buffer_free(&served);
           oc_manifest_free(&manifest);
-          report_store(&ctx);
-          oc_store_close(ctx.store);
-          oc_key_builder_free(ctx.key);
-          return rc;
+          return finish(&ctx, rc);
         }
         oc_buffer_free(&served);
       }
@@ -1257,17 +1214,11 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
     }
   }
   oc_manifest_free(&manifest);
-  report_store(&ctx);
-  if (rc == 1) {
-    oc_store_close(ctx.store);
-    oc_key_builder_free(ctx.key);
-    return 0;
-  }
-  count(cfg, OC_STAT_DIRECT_MISSES, 1);
-  log_line(&ctx, "direct-miss", why);
+  /* A remote fault of the lookup, shown before the compile's output. */
+  oc_session_report_store(ctx.session);
+  if (rc == 1)
+    return finish(&ctx, 0);
+  oc_session_outcome(ctx.session, OC_OUTCOME_DIRECT_MISS, OC_STAT_COUNT, why);
   rc = compile_and_record(&ctx, path, flag, argv, add_color);
-  report_store(&ctx); /* the upload of the new candidate */
-  oc_store_close(ctx.store);
-  oc_key_builder_free(ctx.key);
-  return rc;
+  return finish(&ctx, rc); /* with the upload's fault, if any */
 }

@@ -25,15 +25,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 /* Bumped whenever the meaning of a direct-key part changes. */
 #define DIRECT_SCHEME_VERSION 2
@@ -83,55 +79,14 @@ static void identity_of(const char *path, char *out, size_t size) {
  * it writes to `fd` (1 or 2; the other goes to /dev/null). */
 static bool run_capture(const char *path, char *const argv[],
                         const char *extra_env, int fd, char *out, size_t size) {
-  size_t n_env = 0;
-  while (environ[n_env])
-    n_env++;
-  char **env = malloc((n_env + 2) * sizeof *env);
-  if (!env)
-    return false;
-  memcpy(env, environ, n_env * sizeof *env);
-  env[n_env] = (char *)extra_env;
-  env[n_env + (extra_env ? 1 : 0)] = NULL;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    free(env);
+  char **env = tool_env_with(extra_env);
+  if (!env) {
+    out[0] = '\0';
     return false;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
-                                   O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, fd == 1 ? 2 : 1, "/dev/null",
-                                   O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], fd);
-  pid_t pid;
-  int rc = posix_spawn(&pid, path, &actions, NULL, argv, env);
-  posix_spawn_file_actions_destroy(&actions);
+  int status = tool_run_capture(path, argv, env, fd, out, size);
   free(env);
-  close(fds[1]);
-  size_t len = 0;
-  if (rc == 0) {
-    for (;;) {
-      ssize_t n = read(fds[0], out + len, size - 1 - len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      len += (size_t)n;
-      if (len == size - 1) {
-        char sink[4096];
-        while (read(fds[0], sink, sizeof sink) > 0)
-          ;
-        break;
-      }
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-      ;
-  }
-  out[len] = '\0';
-  close(fds[0]);
-  return rc == 0;
+  return status != -1;
 }
 
 static bool is_elf(const char *path) {
