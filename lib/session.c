@@ -240,7 +240,11 @@ void oc_session_close(oc_session *s) {
   oc_session_release_store(s);
   if (s->cfg) {
     oc_error err;
-    if (oc_stats_add(s->cfg->cache_dir, &s->delta, &err) != OC_OK)
+    /* A read_only cache is expected to be unwritable (a shared cache
+     * others fill): its stats are best effort, never a warning on every
+     * compile. */
+    if (oc_stats_add(s->cfg->cache_dir, &s->delta, &err) != OC_OK &&
+        !s->cfg->read_only)
       reporting_failed(s, "cannot update statistics", err.message, false,
                        true);
     if (s->history_output)

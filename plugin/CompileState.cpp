@@ -152,8 +152,11 @@ void CompileState::finish() {
 
 void CompileState::recordHistory() {
   // Kept at the session's close, after the stats; a miss is explained
-  // against the previous record first (oc_session_set_history).
-  if (FactorRecord.empty() || OutputPath == "-" || Result == Outcome::Error)
+  // against the previous record first (oc_session_set_history). read_only
+  // writes nothing into the cache, which may be someone else's and
+  // unwritable: no warning on every compile either.
+  if (FactorRecord.empty() || OutputPath == "-" || Result == Outcome::Error ||
+      Config.read_only)
     return;
   oc_session_set_history(Session, OutputPath.c_str(), FactorRecord.data(),
                          FactorRecord.size(), Result == Outcome::Miss);

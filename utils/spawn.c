@@ -1,11 +1,11 @@
 /* spawn.c - running a program and reading what it writes.
  *
- * The launcher runs other programs three ways: the compiler itself in
+ * The launcher runs other programs four ways: the compiler itself in
  * direct mode (its stderr teed through a pipe), `compiler --version` to
- * identify it, and the probes of the direct key (the dynamic loader's
- * list, the driver's config and GCC directories). All three are
- * posix_spawn, one output through a pipe, read to the end, then waitpid:
- * done here once. The pipe is O_CLOEXEC, so no other child inherits it. */
+ * identify it, the probes of the direct key (the dynamic loader's list,
+ * the driver's config and GCC directories), and the check that the
+ * compiler loads the plugin. All are posix_spawn, one output through a
+ * pipe, read to the end, then waitpid: done here once. The pipe is O_CLOEXEC, so no other child inherits it. */
 #include "tool.h"
 
 #include <errno.h>
