@@ -245,8 +245,7 @@ void oc_session_close(oc_session *s) {
      * compile. */
     if (oc_stats_add(s->cfg->cache_dir, &s->delta, &err) != OC_OK &&
         !s->cfg->read_only)
-      reporting_failed(s, "cannot update statistics", err.message, false,
-                       true);
+      reporting_failed(s, "cannot update statistics", err.message, false, true);
     if (s->history_output)
       write_history(s);
   }

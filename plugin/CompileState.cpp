@@ -33,8 +33,8 @@ CompileState::~CompileState() {
 static void printLine(void *, const char *Line) { llvm::errs() << Line; }
 
 void CompileState::openSession() {
-  Session = oc_session_open(ConfigLoaded ? &Config : nullptr, 0, printLine,
-                            nullptr);
+  Session =
+      oc_session_open(ConfigLoaded ? &Config : nullptr, 0, printLine, nullptr);
 }
 
 void CompileState::markUncacheable(oc_stat Reason, std::string Detail) {

@@ -41,8 +41,8 @@ static bool named_clang22(const char *real) {
 static bool ask_version(const char *path, const char *name, bool *is22) {
   char *args[] = {(char *)name, "--version", NULL};
   char out[8192]; /* the banner is on the first line */
-  int wstatus = tool_run_capture(path, args, NULL, STDOUT_FILENO, out,
-                                 sizeof out);
+  int wstatus =
+      tool_run_capture(path, args, NULL, STDOUT_FILENO, out, sizeof out);
   if (wstatus == -1)
     return false;
   /* "Debian clang version 22.1.8 (...)", "clang version 22.0.0git" */

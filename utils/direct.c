@@ -66,7 +66,7 @@ typedef struct {
   char cwd[PATH_MAX]; /* as clang sees it ($PWD when it is the same dir) */
   oc_digest location; /* the working directory and verbatim arguments */
   uint64_t started_ms;
-  int died_of; /* the signal the compiler died of, to die of at the end */
+  int died_of;       /* the signal the compiler died of, to die of at the end */
   bool recorded;     /* the compile recorded a candidate, with this key: */
   oc_digest recorded_key;
   bool launcher_stored; /* ... for LLVM IR/bitcode the launcher stored, so
@@ -954,9 +954,9 @@ static int run_compiler(const char *path, char **args, const char *record_path,
   sprintf(setting, "OBJCACHE_DIRECT_RECORD=%s", record_path);
   char **env = tool_env_with(setting);
   stderr_tee t = {err_out, overflow};
-  int status = env ? tool_spawn(path, args, env, STDERR_FILENO, false,
-                                tee_stderr, &t)
-                   : -1;
+  int status =
+      env ? tool_spawn(path, args, env, STDERR_FILENO, false, tee_stderr, &t)
+          : -1;
   free(env);
   free(setting);
   return status;
@@ -1087,8 +1087,8 @@ static int verify_direct_hit(direct_ctx *ctx, const oc_manifest_candidate *c,
              "verify: the direct-mode %s of key %s differs from a fresh "
              "compile of %s; wrote the fresh one and recorded a new candidate "
              "(%s%s)",
-             differing, hex, output, kept ? "evidence in " : "no evidence: ",
-             kept ? dir : err.message);
+             differing, hex, output,
+             kept ? "evidence in " : "no evidence: ", kept ? dir : err.message);
     oc_session_warn(ctx->session, line);
     oc_session_count(ctx->session, OC_STAT_VERIFY_MISMATCHES, 1);
   }
@@ -1124,8 +1124,8 @@ static int finish(direct_ctx *ctx, int rc) {
 
 /* Direct mode leaves the command to clang: counted, and logged with why. */
 static int step_aside(direct_ctx *ctx, const char *why) {
-  oc_session_outcome(ctx->session, OC_OUTCOME_DIRECT_UNCACHEABLE,
-                     OC_STAT_COUNT, why);
+  oc_session_outcome(ctx->session, OC_OUTCOME_DIRECT_UNCACHEABLE, OC_STAT_COUNT,
+                     why);
   return finish(ctx, -1);
 }
 

@@ -5,7 +5,8 @@
  * identify it, the probes of the direct key (the dynamic loader's list,
  * the driver's config and GCC directories), and the check that the
  * compiler loads the plugin. All are posix_spawn, one output through a
- * pipe, read to the end, then waitpid: done here once. The pipe is O_CLOEXEC, so no other child inherits it. */
+ * pipe, read to the end, then waitpid: done here once. The pipe is O_CLOEXEC,
+ * so no other child inherits it. */
 #include "tool.h"
 
 #include <errno.h>
@@ -37,8 +38,8 @@ char **tool_env_with(const char *setting) {
   return env;
 }
 
-int tool_spawn(const char *path, char *const argv[], char *const envp[],
-               int fd, bool quiet, tool_spawn_output *output, void *ctx) {
+int tool_spawn(const char *path, char *const argv[], char *const envp[], int fd,
+               bool quiet, tool_spawn_output *output, void *ctx) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
     return -1;
@@ -47,15 +48,13 @@ int tool_spawn(const char *path, char *const argv[], char *const envp[],
   if (quiet) {
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
                                      O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions,
-                                     fd == STDOUT_FILENO ? STDERR_FILENO
-                                                         : STDOUT_FILENO,
-                                     "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(
+        &actions, fd == STDOUT_FILENO ? STDERR_FILENO : STDOUT_FILENO,
+        "/dev/null", O_WRONLY, 0);
   }
   posix_spawn_file_actions_adddup2(&actions, fds[1], fd);
   pid_t pid;
-  int rc = posix_spawn(&pid, path, &actions, NULL, argv,
-                       envp ? envp : environ);
+  int rc = posix_spawn(&pid, path, &actions, NULL, argv, envp ? envp : environ);
   posix_spawn_file_actions_destroy(&actions);
   close(fds[1]);
   if (rc != 0) {

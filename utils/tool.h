@@ -118,8 +118,8 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
  * stdin and the other of stdout/stderr are /dev/null. Returns the wait
  * status, or -1 when it could not be started or waited for. */
 typedef void tool_spawn_output(void *ctx, const char *data, size_t len);
-int tool_spawn(const char *path, char *const argv[], char *const envp[],
-               int fd, bool quiet, tool_spawn_output *output, void *ctx);
+int tool_spawn(const char *path, char *const argv[], char *const envp[], int fd,
+               bool quiet, tool_spawn_output *output, void *ctx);
 /* The same, quiet, keeping the first size - 1 bytes of fd's output in out
  * (NUL-terminated, also when it could not run). */
 int tool_run_capture(const char *path, char *const argv[], char *const envp[],
