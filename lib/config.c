@@ -51,8 +51,8 @@ enum setting_flag {
 };
 
 typedef struct setting {
-  const char *name;    /* the objcache.conf key */
-  const char *env;     /* the variable */
+  const char *name; /* the objcache.conf key */
+  const char *env;  /* the variable */
   value_type type;
   unsigned flags;      /* setting_flag */
   size_t offset, size; /* the field in oc_config */
@@ -69,7 +69,8 @@ typedef struct setting {
 
 #define FIELD(f) offsetof(oc_config, f), sizeof(((oc_config *)0)->f)
 
-/* clang-format off: a table, one row per setting, in `objcache -p` order. */
+/* One row per setting, in `objcache -p` order. */
+/* clang-format off */
 static const setting settings[OC_CONFIG_KEY_COUNT] = {
   [OC_CONFIG_DIR] = {"cache_dir", "OBJCACHE_DIR", T_DIR, F_ENV_ONLY,
     FIELD(cache_dir), NULL, 1, 0,
@@ -180,7 +181,8 @@ static const char *expected_text(oc_config_key key) {
   switch (settings[key].type) {
   case T_BOOL: return "expected one of 1, 0, true, false, yes, no, on, off";
   case T_SIZE: return "expected a size such as 500M, 10G or 1.5T";
-  default: return "";
+  default:
+    return "";
   }
 }
 
@@ -469,7 +471,8 @@ static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
     store_unsigned(field, s->size, hundredths);
     return true;
   }
-  default: return false;
+  default:
+    return false;
   }
 }
 
@@ -772,8 +775,12 @@ void oc_config_format_value(const oc_config *cfg, oc_config_key key,
   switch (s->type) {
   case T_DIR:
   case T_PATH:
-  case T_DIRLIST: snprintf(out, out_size, "%s", field); return;
-  case T_URL: oc_remote_url_redact(field, out, out_size); return;
+  case T_DIRLIST:
+    snprintf(out, out_size, "%s", field);
+    return;
+  case T_URL:
+    oc_remote_url_redact(field, out, out_size);
+    return;
   case T_BOOL: {
     bool b;
     memcpy(&b, field, sizeof b);
@@ -806,8 +813,7 @@ void oc_config_format_value(const oc_config *cfg, oc_config_key key,
     if (v % 100 == 0)
       snprintf(out, out_size, "%" PRIu64 "%%", v / 100);
     else
-      snprintf(out, out_size, "%" PRIu64 ".%02" PRIu64 "%%", v / 100,
-               v % 100);
+      snprintf(out, out_size, "%" PRIu64 ".%02" PRIu64 "%%", v / 100, v % 100);
     return;
   }
 }
@@ -887,9 +893,10 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
   oc_buffer out_text = {0};
   bool replaced = false;
   size_t pos = 0;
-  char setting[1200];
-  int slen = snprintf(setting, sizeof setting, "%s = %s\n", settings[key].name, v);
-  if (slen < 0 || (size_t)slen >= sizeof setting) {
+  char assignment[1200];
+  int slen = snprintf(assignment, sizeof assignment, "%s = %s\n",
+                      settings[key].name, v);
+  if (slen < 0 || (size_t)slen >= sizeof assignment) {
     status = oc_fail(err, OC_BAD_CONFIG, "%s: value is too long",
                      settings[key].name);
     goto out;
@@ -901,7 +908,7 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
     size_t line_len = end - pos;
     if (line_sets(line, line_len, settings[key].name)) {
       if (!replaced &&
-          oc_buffer_append(&out_text, setting, (size_t)slen) != OC_OK)
+          oc_buffer_append(&out_text, assignment, (size_t)slen) != OC_OK)
         status = OC_NO_MEMORY;
       replaced = true; /* later duplicates are dropped */
     } else {
@@ -911,7 +918,8 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
     }
     pos = end;
   }
-  if (!replaced && oc_buffer_append(&out_text, setting, (size_t)slen) != OC_OK)
+  if (!replaced &&
+      oc_buffer_append(&out_text, assignment, (size_t)slen) != OC_OK)
     status = OC_NO_MEMORY;
   if (status != OC_OK) {
     status = oc_fail(err, OC_NO_MEMORY, "out of memory writing %s", path);
