@@ -1,12 +1,14 @@
 /* config.c - objcache's settings (config.h) as one table: a row per setting
  * gives its conf-file key, variable, value type, flags, field in oc_config
  * (offsetof), default (text in the value's own syntax), bounds, what error
- * messages say it accepts, and a line of help. Defaults, objcache.conf
- * lines, OBJCACHE_* variables, origins, display (`objcache -p`) and the
- * rewrite of one key in the file (`objcache -M`) all loop over the table,
- * so a new setting is a row here, its field and key in config.h and its
- * entry in docs/objcache.1.in. Messages name the key, the bad value and
- * what is accepted; the file is rewritten atomically. */
+ * messages say it accepts, and a line of help. Flags mark the secret (never
+ * shown) and the settings a shared objcache.conf sets only when trusted
+ * (config.h's Trust, whose owner checks live here too). Defaults,
+ * objcache.conf lines, OBJCACHE_* variables, origins, display (`objcache
+ * -p`) and the rewrite of one key in the file (`objcache -M`) all loop over
+ * the table, so a new setting is a row here, its key and field in config.h
+ * and its entry in docs/objcache.1.in. Messages name the key, the bad value
+ * and what is accepted; the file is rewritten atomically. */
 #include "objcache/config.h"
 
 #include "fsutil.h"
@@ -16,6 +18,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -25,6 +28,8 @@
 #include <unistd.h>
 
 #define CONF_NAME "objcache.conf"
+/* A conf file is a few lines; anything bigger is not one. */
+#define CONF_FILE_LIMIT ((size_t)1 << 20)
 #define MS_PER_DAY ((uint64_t)24 * 3600 * 1000)
 
 /* How a value is read, bounded, stored and shown. */
@@ -35,6 +40,7 @@ typedef enum value_type {
   T_INT,      /* int, decimal */
   T_OCTAL,    /* int, octal such as 022; -1 ("unset") when no default */
   T_PATH,     /* char[]: a path, or nothing */
+  T_TEXT,     /* char[]: any text within the length bounds, or nothing */
   T_URL,      /* char[]: remote_url.h's forms, or nothing; shown redacted */
   T_DIRLIST,  /* char[]: absolute dirs separated by ':' (not "/"), or "" */
   T_DURATION, /* uint32_t or uint64_t ms: 100ms, 2s, 5m, 12h, 7d */
@@ -48,6 +54,11 @@ enum setting_flag {
   /* 0 (a number) or nothing (a text) is accepted beside the bounds and
    * switches the feature off; a duration of 0 is shown "0 (never)". */
   F_ZERO_OFF = 1 << 1,
+  /* Never shown: -p says "(set)" or nothing, messages say "***". */
+  F_SECRET = 1 << 2,
+  /* Sends data somewhere or writes outside the cache: a shared
+   * objcache.conf sets it only when trusted (config.h's Trust). */
+  F_TRUSTED = 1 << 3,
 };
 
 typedef struct setting {
@@ -87,14 +98,14 @@ static const setting settings[OC_CONFIG_KEY_COUNT] = {
     FIELD(compression_level), "1", -5, 19,
     "expected an integer from -5 to 19",
     "the zstd level of stored entries"},
-  [OC_CONFIG_UMASK] = {"umask", "OBJCACHE_UMASK", T_OCTAL, 0,
+  [OC_CONFIG_UMASK] = {"umask", "OBJCACHE_UMASK", T_OCTAL, F_TRUSTED,
     FIELD(umask), NULL, 0, 0777,
     "expected an octal umask from 000 to 777, such as 022",
     "the umask of files and directories the cache creates"},
-  [OC_CONFIG_DEBUG] = {"debug", "OBJCACHE_DEBUG", T_BOOL, 0,
+  [OC_CONFIG_DEBUG] = {"debug", "OBJCACHE_DEBUG", T_BOOL, F_TRUSTED,
     FIELD(debug), "false", 0, 1, NULL,
     "keep the factor records --explain compares"},
-  [OC_CONFIG_LOGFILE] = {"logfile", "OBJCACHE_LOGFILE", T_PATH, 0,
+  [OC_CONFIG_LOGFILE] = {"logfile", "OBJCACHE_LOGFILE", T_PATH, F_TRUSTED,
     FIELD(logfile), NULL, 0, 0,
     "expected a path shorter than PATH_MAX",
     "a file that gets one line per compile; empty for none"},
@@ -105,7 +116,7 @@ static const setting settings[OC_CONFIG_KEY_COUNT] = {
     "OBJCACHE_FILE_STAT_MATCHES", T_BOOL, 0,
     FIELD(file_stat_matches), "true", 0, 1, NULL,
     "a direct lookup trusts a file whose size, mtime and ctime match"},
-  [OC_CONFIG_REMOTE] = {"remote", "OBJCACHE_REMOTE", T_URL, 0,
+  [OC_CONFIG_REMOTE] = {"remote", "OBJCACHE_REMOTE", T_URL, F_TRUSTED,
     FIELD(remote), NULL, 0, 0,
     "expected " OC_REMOTE_URL_FORMS " (at most 1023 bytes), or "
     "nothing for no remote",
@@ -146,8 +157,25 @@ static const setting settings[OC_CONFIG_KEY_COUNT] = {
     "than PATH_MAX in all, or nothing",
     "paths under these directories are keyed relative to the working "
     "directory"},
+  /* Short secrets can be guessed offline from one signed value. */
+  [OC_CONFIG_REMOTE_SECRET] = {"remote_secret", "OBJCACHE_REMOTE_SECRET",
+    T_TEXT, F_ZERO_OFF | F_SECRET | F_TRUSTED,
+    FIELD(remote_secret), NULL, 16, 0,
+    "expected a secret of 16 to 255 bytes, or nothing for none",
+    "signs entries and manifests; unsigned ones are refused"},
+  /* Below 1 KiB nothing is cacheable; above the format's limit, no entry
+   * could hold it. */
+  [OC_CONFIG_MAX_OBJECT_SIZE] = {"max_object_size",
+    "OBJCACHE_MAX_OBJECT_SIZE", T_SIZE, 0,
+    FIELD(max_object_size), "512M", 1024, (uint64_t)4 << 30, NULL,
+    "bigger objects are not cached, and nothing claiming more is read"},
 };
 /* clang-format on */
+
+bool oc_config_key_sensitive(oc_config_key key) {
+  return (unsigned)key < OC_CONFIG_KEY_COUNT &&
+         (settings[key].flags & F_TRUSTED);
+}
 
 const char *oc_config_key_name(oc_config_key key) {
   return (unsigned)key < OC_CONFIG_KEY_COUNT ? settings[key].name : "unknown";
@@ -186,9 +214,14 @@ static const char *expected_text(oc_config_key key) {
   }
 }
 
-/* The value as a message may quote it: a URL without its password. */
+/* The value as a message may quote it: a URL without its password, a
+ * secret not at all. */
 static const char *shown_value(oc_config_key key, const char *value, char *buf,
                                size_t size) {
+  if (settings[key].flags & F_SECRET) {
+    snprintf(buf, size, "***");
+    return buf;
+  }
   if (settings[key].type != T_URL)
     return value;
   oc_remote_url_redact(value, buf, size);
@@ -361,7 +394,8 @@ static bool parse_percent(const char *text, uint32_t *out) {
 }
 
 static bool is_text(value_type type) {
-  return type == T_DIR || type == T_PATH || type == T_URL || type == T_DIRLIST;
+  return type == T_DIR || type == T_PATH || type == T_TEXT || type == T_URL ||
+         type == T_DIRLIST;
 }
 
 /* Within the row's bounds, or the 0 that switches the feature off. */
@@ -517,11 +551,13 @@ static oc_status default_cache_dir(oc_config *cfg, oc_error *err) {
       home = pw ? pw->pw_dir : NULL;
     }
     if (!home || !*home) {
-      snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "/tmp/objcache-%ld",
-               (long)getuid());
-      return oc_fail(err, OC_BAD_CONFIG,
-                     "cannot find a cache directory: OBJCACHE_DIR, "
-                     "XDG_CACHE_HOME and HOME are unset");
+      /* No shared fallback such as /tmp/objcache-<uid>: another local user
+       * could create it first and own our cache. Compile without one. */
+      cfg->cache_dir[0] = '\0';
+      cfg->disable = true;
+      return oc_fail(err, OC_NOT_FOUND,
+                     "no cache directory: OBJCACHE_DIR, XDG_CACHE_HOME and "
+                     "HOME are unset and the user has no home directory");
     }
     n = snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "%s/.cache/objcache",
                  home);
@@ -606,83 +642,186 @@ static const char *known_keys_text(char *out, size_t size) {
   return out;
 }
 
-static oc_status load_file(oc_config *cfg, oc_error *err) {
-  char path[PATH_MAX + 32];
-  conf_path(cfg, path, sizeof path);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT || errno == ENOTDIR)
-      return OC_OK; /* no conf file: defaults and environment only */
-    return oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path,
-                   strerror(errno));
+/* Applies one conf line; lineno and path are for messages. */
+static oc_status parse_line(oc_config *cfg, char *line, const char *path,
+                            unsigned lineno, bool trusted, char *ignored,
+                            size_t ignored_size, oc_error *err) {
+  char *key, *value;
+  int kind = split_line(line, &key, &value);
+  if (kind == 0)
+    return OC_OK;
+  if (kind < 0)
+    return oc_fail(err, OC_BAD_CONFIG,
+                   "%s line %u: expected \"key = value\", got \"%.100s\"",
+                   path, lineno, trim(line));
+  int k = lookup_key(key);
+  if (k < 0) {
+    char known[512];
+    return oc_fail(err, OC_BAD_CONFIG, "%s line %u: unknown key \"%.100s\"; %s",
+                   path, lineno, key, known_keys_text(known, sizeof known));
   }
-  FILE *f = fdopen(fd, "r");
-  if (!f) {
-    int e = errno;
-    close(fd);
-    return oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path, strerror(e));
+  const setting *s = &settings[k];
+  if (s->flags & F_ENV_ONLY)
+    return oc_fail(err, OC_BAD_CONFIG,
+                   "%s line %u: %s cannot be set in " CONF_NAME
+                   " (it lives in the cache directory); set %s instead",
+                   path, lineno, s->name, s->env);
+  if (!trusted && (s->flags & F_TRUSTED)) {
+    /* Named once each in the warning, never applied. */
+    size_t used = strlen(ignored);
+    if (!strstr(ignored, s->name))
+      snprintf(ignored + used, ignored_size - used, "%s%s", used ? ", " : "",
+               s->name);
+    return OC_OK;
   }
+  if (!apply_value(cfg, (oc_config_key)k, value)) {
+    char buf[256];
+    oc_error why;
+    return oc_fail(err, OC_BAD_CONFIG, "%s line %u: %s = \"%.200s\": %s",
+                   path, lineno, key, shown_value(k, value, buf, sizeof buf),
+                   why_bad(k, value, &why));
+  }
+  cfg->source[k] = OC_SOURCE_FILE;
+  return OC_OK;
+}
+
+oc_status oc_config_parse_text(oc_config *cfg, const char *text, size_t size,
+                               const char *path, bool trusted,
+                               const char *why, oc_error *err) {
   oc_status status = OC_OK;
   oc_error fresh;
+  char ignored[256] = "";
+  unsigned lineno = 0;
+  size_t pos = 0;
   char *line = NULL;
   size_t cap = 0;
-  unsigned lineno = 0;
-  ssize_t len;
-  errno = 0;
-  while ((len = getline(&line, &cap, f)) >= 0) {
+  while (pos < size) {
+    const char *nl = memchr(text + pos, '\n', size - pos);
+    size_t end = nl ? (size_t)(nl - text) : size;
+    size_t len = end - pos;
     lineno++;
-    if ((size_t)len != strlen(line)) {
+    if (len + 1 > cap) {
+      char *grown = realloc(line, len + 1);
+      if (!grown) {
+        free(line);
+        return keep_first(status, err,
+                          &(oc_error){OC_NO_MEMORY, "out of memory"});
+      }
+      line = grown;
+      cap = len + 1;
+    }
+    memcpy(line, text + pos, len);
+    line[len] = '\0';
+    pos = nl ? end + 1 : size;
+    if (memchr(line, '\0', len)) {
       oc_fail(&fresh, OC_BAD_CONFIG, "%s line %u: contains a NUL byte", path,
               lineno);
       status = keep_first(status, err, &fresh);
       continue;
     }
-    char *key, *value;
-    int kind = split_line(line, &key, &value);
-    if (kind == 0)
-      continue;
-    if (kind < 0) {
-      oc_fail(&fresh, OC_BAD_CONFIG,
-              "%s line %u: expected \"key = value\", got \"%.100s\"", path,
-              lineno, trim(line));
+    if (parse_line(cfg, line, path, lineno, trusted, ignored, sizeof ignored,
+                   &fresh) != OC_OK)
       status = keep_first(status, err, &fresh);
-      continue;
-    }
-    int k = lookup_key(key);
-    if (k < 0) {
-      char known[512];
-      oc_fail(&fresh, OC_BAD_CONFIG, "%s line %u: unknown key \"%.100s\"; %s",
-              path, lineno, key, known_keys_text(known, sizeof known));
-      status = keep_first(status, err, &fresh);
-      continue;
-    }
-    if (settings[k].flags & F_ENV_ONLY) {
-      oc_fail(&fresh, OC_BAD_CONFIG,
-              "%s line %u: %s cannot be set in " CONF_NAME
-              " (it lives in the cache directory); set %s instead",
-              path, lineno, settings[k].name, settings[k].env);
-      status = keep_first(status, err, &fresh);
-      continue;
-    }
-    if (!apply_value(cfg, (oc_config_key)k, value)) {
-      char buf[256];
-      oc_error why;
-      oc_fail(&fresh, OC_BAD_CONFIG, "%s line %u: %s = \"%.200s\": %s", path,
-              lineno, key, shown_value(k, value, buf, sizeof buf),
-              why_bad(k, value, &why));
-      status = keep_first(status, err, &fresh);
-      continue;
-    }
-    cfg->source[k] = OC_SOURCE_FILE;
   }
-  int read_error = ferror(f) ? errno : 0;
   free(line);
-  fclose(f);
-  if (read_error) {
-    oc_fail(&fresh, OC_IO_ERROR, "cannot read %s: %s", path,
-            strerror(read_error));
-    status = keep_first(status, err, &fresh);
+  if (ignored[0] && !cfg->warning[0])
+    snprintf(cfg->warning, sizeof cfg->warning,
+             "ignoring %s from %s: %s (see \"Trust\" in docs/store.md)",
+             ignored, path, why ? why : "the file is not trusted");
+  return status;
+}
+
+/* The group OBJCACHE_TRUSTED_GROUP names (a name or a number), or -1. */
+static long trusted_group(void) {
+  const char *name = getenv("OBJCACHE_TRUSTED_GROUP");
+  if (!name || !*name)
+    return -1;
+  long n;
+  if (parse_int(name, 0, INT32_MAX, 10, &n))
+    return n;
+  struct group *gr = getgrnam(name);
+  return gr ? (long)gr->gr_gid : -1;
+}
+
+/* A user private group (the convention behind umask 002 on many
+ * distributions): the user's primary group, named after the user, with no
+ * other members. Writable by it is writable by the user alone. */
+static bool private_group(gid_t gid) {
+  if (gid != getegid())
+    return false;
+  struct passwd *pw = getpwuid(geteuid());
+  if (!pw || !pw->pw_name)
+    return false;
+  char name[256];
+  snprintf(name, sizeof name, "%s", pw->pw_name);
+  struct group *gr = getgrgid(gid);
+  return gr && gr->gr_name && strcmp(gr->gr_name, name) == 0 &&
+         (!gr->gr_mem || !gr->gr_mem[0] ||
+          (strcmp(gr->gr_mem[0], name) == 0 && !gr->gr_mem[1]));
+}
+
+/* The safe.directory rule for one file or directory (config.h); false
+ * with the reason in why. */
+static bool owner_trusted(const struct stat *st, const char *what,
+                          long group, char *why, size_t why_size) {
+  uid_t me = geteuid();
+  bool group_ok = group >= 0 && (long)st->st_gid == group;
+  if (st->st_uid != me && st->st_uid != 0 && !group_ok) {
+    snprintf(why, why_size,
+             "%s is owned by uid %ld, not by you, root or "
+             "OBJCACHE_TRUSTED_GROUP",
+             what, (long)st->st_uid);
+    return false;
   }
+  if (st->st_mode & S_IWOTH) {
+    snprintf(why, why_size, "%s is writable by others", what);
+    return false;
+  }
+  if ((st->st_mode & S_IWGRP) && !group_ok && st->st_gid != 0 &&
+      !private_group(st->st_gid)) {
+    snprintf(why, why_size,
+             "%s is writable by group %ld, which OBJCACHE_TRUSTED_GROUP "
+             "does not name",
+             what, (long)st->st_gid);
+    return false;
+  }
+  return true;
+}
+
+static oc_status load_file(oc_config *cfg, oc_error *err) {
+  char path[PATH_MAX + 32];
+  conf_path(cfg, path, sizeof path);
+  oc_buffer text = {0};
+  struct stat st;
+  oc_error fresh;
+  /* Through the bounded reader: a FIFO or /dev/zero planted as the conf
+   * must neither hang nor starve the compile. */
+  oc_status status = oc_fs_read_file(AT_FDCWD, path, false, CONF_FILE_LIMIT,
+                                     &text, &st, &fresh);
+  if (status == OC_NOT_FOUND)
+    return OC_OK; /* no conf file: defaults and environment only */
+  if (status != OC_OK) {
+    oc_buffer_free(&text);
+    return oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path,
+                   status == OC_CORRUPT
+                       ? "not a regular file of at most 1 MiB"
+                       : fresh.message);
+  }
+  char why[PATH_MAX + 160] = "";
+  long group = trusted_group();
+  struct stat dir_st;
+  bool trusted = owner_trusted(&st, path, group, why, sizeof why);
+  if (trusted) {
+    if (stat(cfg->cache_dir, &dir_st) != 0) {
+      trusted = false;
+      snprintf(why, sizeof why, "cannot stat %s", cfg->cache_dir);
+    } else {
+      trusted = owner_trusted(&dir_st, cfg->cache_dir, group, why, sizeof why);
+    }
+  }
+  status = oc_config_parse_text(cfg, (const char *)text.data, text.size, path,
+                                trusted, why, err);
+  oc_buffer_free(&text);
   return status;
 }
 
@@ -721,10 +860,12 @@ oc_status oc_config_load(oc_config *cfg, oc_error *err) {
   oc_status status = OC_OK;
   if (load_cache_dir(cfg, &fresh) != OC_OK)
     status = keep_first(status, err, &fresh);
-  if (load_file(cfg, &fresh) != OC_OK)
+  if (cfg->cache_dir[0] && load_file(cfg, &fresh) != OC_OK)
     status = keep_first(status, err, &fresh);
   if (load_env(cfg, &fresh) != OC_OK)
     status = keep_first(status, err, &fresh);
+  if (!cfg->cache_dir[0])
+    cfg->disable = true; /* no usable home: never a shared fallback */
   return status;
 }
 
@@ -772,9 +913,15 @@ void oc_config_format_value(const oc_config *cfg, oc_config_key key,
   const char *field = (const char *)cfg + s->offset;
   int n;
   uint64_t v;
+  if (s->flags & F_SECRET) {
+    /* Never the secret itself, not even a part of it. */
+    snprintf(out, out_size, "%s", field[0] ? "(set)" : "");
+    return;
+  }
   switch (s->type) {
   case T_DIR:
   case T_PATH:
+  case T_TEXT:
   case T_DIRLIST:
     snprintf(out, out_size, "%s", field);
     return;
@@ -869,26 +1016,23 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
   oc_buffer old = {0};
   mode_t mode = 0666;
   bool have_mode = false;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    struct stat st;
-    if (fstat(fd, &st) == 0) {
-      mode = st.st_mode & 07777;
-      have_mode = true;
-    }
-    status = oc_fs_read_fd(fd, path, (size_t)64 << 20, &old, err);
-    close(fd);
-    if (status != OC_OK) {
-      if (status == OC_CORRUPT)
-        status = oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path,
-                         "not a regular file of reasonable size");
-      goto out;
-    }
-  } else if (errno != ENOENT) {
+  struct stat st;
+  int fd;
+  status = oc_fs_read_file(AT_FDCWD, path, false, CONF_FILE_LIMIT, &old, &st,
+                           err);
+  if (status == OC_OK) {
+    mode = st.st_mode & 07777;
+    have_mode = true;
+  } else if (status == OC_CORRUPT) {
     status = oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path,
-                     strerror(errno));
+                     "not a regular file of at most 1 MiB");
+    goto out;
+  } else if (status != OC_NOT_FOUND) {
+    status = oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path,
+                     err ? err->message : "error");
     goto out;
   }
+  status = OC_OK;
 
   oc_buffer out_text = {0};
   bool replaced = false;
@@ -937,11 +1081,23 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
     oc_buffer_free(&out_text);
     goto out;
   }
+  /* A file that now holds a password or the secret is the user's alone. */
+  oc_remote_url url;
+  bool secret = ((settings[key].flags & F_SECRET) && v[0]) ||
+                (settings[key].type == T_URL &&
+                 oc_remote_url_parse(v, &url, NULL) == OC_OK &&
+                 url.password[0]);
   if (have_mode)
-    (void)fchmod(fd, mode);
+    (void)fchmod(fd, secret ? mode & 0700 : mode);
+  else if (secret)
+    (void)fchmod(fd, 0600);
   else
     oc_fs_apply_mask(fd, 0666, cfg->umask);
   int e = oc_fs_write_all(fd, out_text.data, out_text.size);
+  /* Durable before it replaces the old file: a crash leaves one or the
+   * other, never an empty conf. */
+  if (e == 0 && fsync(fd) != 0)
+    e = errno;
   if (close(fd) != 0 && e == 0)
     e = errno;
   oc_buffer_free(&out_text);

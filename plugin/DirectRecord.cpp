@@ -264,10 +264,11 @@ bool DirectRecorder::write(clang::CompilerInstance &CI,
   // O_EXCL: a second translation unit in the same process must not pass
   // off its files as the first one's. The launcher only asks for single
   // inputs, so this is a guard, not a case.
-  int Fd = open(Path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  // An existing file is never ours to remove: OBJCACHE_DIRECT_RECORD may
+  // name anything the user can write.
+  int Fd = open(Path.c_str(),
+                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (Fd < 0) {
-    if (errno == EEXIST)
-      unlink(Path.c_str());
     Error = "cannot create " + Path + ": " + strerror(errno);
     return false;
   }

@@ -136,14 +136,23 @@ bool tool_is_clang22(const oc_config *cfg, const char *path, const char *real,
   char file[PATH_MAX + 96];
   bool known = answer_path(cfg, real, file, sizeof file);
   if (known) {
-    char answer[16] = {0};
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      ssize_t n = read(fd, answer, sizeof answer - 1);
-      close(fd);
-      if (n > 0 && strcmp(answer, clang22_answer) == 0)
+    /* Validated: a regular file (never a FIFO or a symlink) holding
+     * exactly one of the two answers. A wrong "clang-22" for another
+     * compiler is caught by the plugin probe (plugin_probe.c). */
+    oc_buffer answer = {0};
+    oc_status status =
+        oc_fs_read_file(AT_FDCWD, file, true, 16, &answer, NULL, NULL);
+    if (status != OC_NOT_FOUND) {
+      bool is_clang22 = status == OC_OK &&
+                        answer.size == sizeof clang22_answer - 1 &&
+                        memcmp(answer.data, clang22_answer, answer.size) == 0;
+      bool is_other = status == OC_OK &&
+                      answer.size == sizeof other_answer - 1 &&
+                      memcmp(answer.data, other_answer, answer.size) == 0;
+      oc_buffer_free(&answer);
+      if (is_clang22)
         return true;
-      if (n > 0 && strcmp(answer, other_answer) == 0)
+      if (is_other)
         return false;
       /* Anything else is damaged: ask again below and replace it. */
       unlink(file);

@@ -242,7 +242,9 @@ static bool compiler_facts(const oc_config *cfg, const char *path,
   snprintf(dir, sizeof dir, "%s/compilers", cfg->cache_dir);
   snprintf(file, sizeof file, "%s/%s.direct", dir, hex);
 
-  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  /* A regular file only: a FIFO planted in the shared cache must not hang
+   * the launcher. */
+  int fd = oc_fs_open_regular(AT_FDCWD, file, 0, true);
   if (fd >= 0) {
     ssize_t got = read(fd, text, size - 1);
     close(fd);
