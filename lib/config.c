@@ -474,15 +474,18 @@ static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
     bool b;
     if (!parse_bool(value, &b))
       return false;
+    assert(s->size == sizeof b);
     memcpy(field, &b, sizeof b);
     return true;
   }
   case T_INT:
+    assert(s->size == sizeof(int));
     if (!parse_int(value, (long)s->min, (long)s->max, 10, &n))
       return false;
     *(int *)(void *)field = (int)n;
     return true;
   case T_OCTAL:
+    assert(s->size == sizeof(int));
     if (!parse_int(value, (long)s->min, (long)s->max, 8, &n) ||
         value[0] == '-' || value[0] == '+')
       return false;
