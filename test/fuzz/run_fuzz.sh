@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# run_fuzz.sh OUT_DIR [SECONDS] - builds the libFuzzer targets for the two
-# decoders of untrusted bytes, the entry decoder (test/fuzz/fuzz_entry.c)
-# and the direct-mode manifest decoder (test/fuzz/fuzz_manifest.c), each
-# with the lib/ sources it needs and clang-22
-# -fsanitize=fuzzer,address,undefined, and runs each for SECONDS.
-# New corpus entries go to OUT_DIR/<target>-corpus; test/fuzz/corpus and
-# test/fuzz/manifest-corpus hold the seeds. Exit status 0 when the builds
+# run_fuzz.sh OUT_DIR [SECONDS] - builds the libFuzzer targets for the
+# decoders of untrusted bytes, the entry decoder (test/fuzz/fuzz_entry.c),
+# the direct-mode manifest decoder (test/fuzz/fuzz_manifest.c) and the
+# direct record decoder (test/fuzz/fuzz_record.c), each with the lib/
+# sources it needs and clang-22 -fsanitize=fuzzer,address,undefined, and
+# runs each for SECONDS (the record decoder, a small text format, for at
+# most 10). New corpus entries go to OUT_DIR/<target>-corpus;
+# test/fuzz/corpus, test/fuzz/manifest-corpus and test/fuzz/record-corpus
+# hold the seeds. Exit status 0 when the builds
 # work and neither run finds anything.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:?usage: run_fuzz.sh OUT_DIR [SECONDS]}
 seconds=${2:-20}
 cc=${OBJCACHE_FUZZ_CC:-clang-22}
-mkdir -p "$out/entry-corpus" "$out/manifest-corpus"
+mkdir -p "$out/entry-corpus" "$out/manifest-corpus" "$out/record-corpus"
 
 build() { # build NAME SOURCES...
   local name=$1
@@ -27,6 +29,9 @@ build() { # build NAME SOURCES...
 build fuzz_entry "$src/test/fuzz/fuzz_entry.c" "$src/lib/entry.c"
 build fuzz_manifest "$src/test/fuzz/fuzz_manifest.c" "$src/lib/manifest.c" \
   "$src/lib/replay.c"
+build fuzz_record "$src/test/fuzz/fuzz_record.c" "$src/lib/direct_record.c" \
+  "$src/lib/direct_lookup.c" "$src/lib/fsutil.c" "$src/lib/manifest.c" \
+  "$src/lib/replay.c"
 
 cd "$out" # crash-* artifacts land here
 ./fuzz_entry -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
@@ -34,3 +39,7 @@ cd "$out" # crash-* artifacts land here
 ./fuzz_manifest -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
   -max_len=65536 -print_final_stats=1 manifest-corpus \
   "$src/test/fuzz/manifest-corpus"
+record_seconds=$((seconds < 10 ? seconds : 10))
+./fuzz_record -max_total_time="$record_seconds" -timeout=10 -rss_limit_mb=1024 \
+  -max_len=16384 -print_final_stats=1 record-corpus \
+  "$src/test/fuzz/record-corpus"
