@@ -63,8 +63,8 @@ const char *oc_direct_candidate_from_record(const oc_direct_record *rec,
   }
   for (size_t i = 0; i < rec->file_count; i++) {
     oc_manifest_file *f = &c->files[c->file_count++];
-    f->kind = rec->files[i].absent ? OC_MANIFEST_FILE_ABSENT
-                                   : OC_MANIFEST_FILE_READ;
+    f->kind =
+        rec->files[i].absent ? OC_MANIFEST_FILE_ABSENT : OC_MANIFEST_FILE_READ;
     if (!(f->path = strdup(rec->files[i].path)))
       return "out of memory";
   }

@@ -3,8 +3,8 @@
  * it. Also the record file itself: its name under <cache_dir>/tmp/, its
  * exclusive creation and its removal. The decoder needs only hash.c and
  * buffer.c (the fuzz target builds it with those). */
-#include "objcache/direct.h"
 #include "fsutil.h"
+#include "objcache/direct.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -171,8 +171,8 @@ const char *oc_direct_record_decode(const void *data, size_t size,
       rec->depmain = (uint32_t)strtoul(line + 8, NULL, 10);
     } else if (strncmp(line, "dep ", 4) == 0) {
       const char *dep = line + 4;
-      pushed = push((void **)&rec->deps, &rec->dep_count, &deps_cap,
-                    sizeof dep, &dep);
+      pushed = push((void **)&rec->deps, &rec->dep_count, &deps_cap, sizeof dep,
+                    &dep);
     } else if (strncmp(line, "sideoutput ", 11) == 0) {
       oc_direct_side_output out;
       why = side_output(line + 11, &out);

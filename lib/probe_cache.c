@@ -4,8 +4,8 @@
  * kept per compiler identity so it is asked once. A probe file is whole
  * only with its "end\n" trailer; an answer file is one of a few known
  * answers. Anything else is redone. */
-#include "objcache/direct.h"
 #include "fsutil.h"
+#include "objcache/direct.h"
 
 #include <fcntl.h>
 #include <stdio.h>

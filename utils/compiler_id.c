@@ -5,10 +5,11 @@
  * name alone: /usr/bin/clang-22 resolves into /usr/lib/llvm-22/bin/. Other
  * compilers are asked `--version` once; the answer is kept in the probe
  * cache (lib/probe_cache.c), <cache_dir>/compilers/<hash of path, size,
- * mtime, inode>, so an upgraded or replaced compiler is asked again. A compiler that is not clang 22 gets
- * one note on stderr, printed by whichever process created its answer file
- * (oc_probe_answer_create): link(2) refuses to replace an existing file, so parallel compiles of a
- * first build agree on one writer and print the note once. */
+ * mtime, inode>, so an upgraded or replaced compiler is asked again. A compiler
+ * that is not clang 22 gets one note on stderr, printed by whichever process
+ * created its answer file (oc_probe_answer_create): link(2) refuses to replace
+ * an existing file, so parallel compiles of a first build agree on one writer
+ * and print the note once. */
 #include "objcache/direct.h"
 #include "objcache/hash.h"
 #include "tool.h"
@@ -124,7 +125,7 @@ bool tool_is_clang22(const oc_config *cfg, const char *path, const char *real,
     return false; /* cannot even run it: exec will say why */
   bool first =
       !known || oc_probe_answer_create(cfg, name_hex,
-                                      is22 ? clang22_answer : other_answer);
+                                       is22 ? clang22_answer : other_answer);
   if (!is22 && first)
     fprintf(stderr,
             "objcache: note: %s (%s) is not clang 22; compiling without the "

@@ -28,8 +28,8 @@
  * compares the record with the command line and drives the store. Faults
  * print one warning line, count in `errors`, and the compile goes on the
  * plain way. */
-#include "objcache/basedir.h"
 #include "objcache/direct.h"
+#include "objcache/basedir.h"
 #include "objcache/fileio.h"
 #include "objcache/history.h"
 #include "objcache/log.h"
@@ -229,16 +229,17 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
   char why[2 * PATH_MAX];
   const oc_entry_output *object = oc_entry_find(&contents, OC_ENTRY_OBJECT);
   bool ok = oc_write_output(ctx->args.output, object->data, object->size, why,
-                         sizeof why);
+                            sizeof why);
   for (size_t i = 0; ok && i < c->output_count; i++) {
     const oc_entry_output *side = oc_entry_find(&contents, c->outputs[i].name);
     if (!side->absent) /* absent: the compile leaves the file alone */
       ok = oc_write_output(c->outputs[i].path, side->data, side->size, why,
-                        sizeof why);
+                           sizeof why);
   }
   oc_entry_contents_free(&contents);
   if (ok && ctx->args.has_depfile)
-    ok = oc_write_output(ctx->args.depfile, dep.data, dep.size, why, sizeof why);
+    ok =
+        oc_write_output(ctx->args.depfile, dep.data, dep.size, why, sizeof why);
   oc_buffer_free(&dep);
   if (!ok) {
     char message[sizeof why + 64];
@@ -288,8 +289,7 @@ static const char *check_outputs(const direct_ctx *ctx,
   const direct_args *args = &ctx->args;
   char mine[PATH_MAX];
   if (rec->side_count) {
-    snprintf(detail, detail_size, "the compile also writes: %s",
-             rec->sides[0]);
+    snprintf(detail, detail_size, "the compile also writes: %s", rec->sides[0]);
     return detail;
   }
   if (!oc_path_clean(ctx->cwd, args->output, mine, sizeof mine) ||
@@ -370,8 +370,8 @@ static const char *check_depfile(const direct_ctx *ctx,
     why = "cannot read the dependency file";
   else if (!S_ISREG(st.st_mode))
     why = "the dependency file is not a regular file";
-  else if (oc_file_read_fd(fd, ctx->args.depfile, OC_MANIFEST_MAX_OUTPUT, &theirs,
-                         NULL) != OC_OK)
+  else if (oc_file_read_fd(fd, ctx->args.depfile, OC_MANIFEST_MAX_OUTPUT,
+                           &theirs, NULL) != OC_OK)
     why = "cannot read the dependency file";
   else if (!generate_depfile(ctx, c, &ours))
     why = "cannot generate the dependency file";
@@ -395,8 +395,8 @@ static const char *store_compiled_output(direct_ctx *ctx,
   oc_buffer bytes = {0};
   bool read_ok =
       fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-      oc_file_read_fd(fd, ctx->args.output, (size_t)OC_ENTRY_MAX_CONTENT, &bytes,
-                    NULL) == OC_OK;
+      oc_file_read_fd(fd, ctx->args.output, (size_t)OC_ENTRY_MAX_CONTENT,
+                      &bytes, NULL) == OC_OK;
   if (fd >= 0)
     close(fd);
   if (!read_ok) {
@@ -490,8 +490,7 @@ static void relocation_blocker(const direct_ctx *ctx, oc_manifest_candidate *c,
     char *marked = NULL;
     if (!oc_path_relative(ctx->cwd, d->name, rel, sizeof rel) ||
         !oc_path_clean(ctx->cwd, rel, back, sizeof back) ||
-        strcmp(back, d->name) != 0 ||
-        !(marked = malloc(strlen(rel) + 3))) {
+        strcmp(back, d->name) != 0 || !(marked = malloc(strlen(rel) + 3))) {
       snprintf(why, why_size,
                "the .d name %s (under base_dir) would not come back from "
                "its relative form",
@@ -750,7 +749,7 @@ static int verify_direct_hit(direct_ctx *ctx, const oc_manifest_candidate *c,
   int fd = open(ctx->args.output, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   bool readable =
       fd >= 0 && oc_file_read_fd(fd, ctx->args.output, OC_ENTRY_MAX_CONTENT,
-                               &fresh, NULL) == OC_OK;
+                                 &fresh, NULL) == OC_OK;
   if (fd >= 0)
     close(fd);
   if (!readable) {

@@ -166,8 +166,7 @@ static void test_damaged_refused(void **unused) {
     const char *why = oc_direct_record_decode(text.data, len, &out);
     oc_direct_record_free(&out);
     if (!why)
-      fail_msg("a record cut to %zu of %zu bytes was accepted", len,
-               text.size);
+      fail_msg("a record cut to %zu of %zu bytes was accepted", len, text.size);
   }
   /* A NUL byte ends the text, as for a C string. */
   ((char *)text.data)[text.size - 2] = '\0';
@@ -203,8 +202,8 @@ static void test_damaged_refused(void **unused) {
   char many[4096];
   int n = snprintf(many, sizeof many, HEAD "output /o\n");
   for (int i = 0; i <= OC_MANIFEST_MAX_SIDE_OUTPUTS; i++)
-    n += snprintf(many + n, sizeof many - (size_t)n, "sideoutput o%d /o%d\n",
-                  i, i);
+    n += snprintf(many + n, sizeof many - (size_t)n, "sideoutput o%d /o%d\n", i,
+                  i);
   snprintf(many + n, sizeof many - (size_t)n, "end\n");
   assert_string_equal(decode_text(many), "too many side outputs");
 }
@@ -212,8 +211,7 @@ static void test_damaged_refused(void **unused) {
 static void test_record_file(void **unused) {
   (void)unused;
   char path[PATH_MAX + 96], second[PATH_MAX + 96];
-  assert_int_equal(oc_direct_record_path(&cfg, path, sizeof path, NULL),
-                   OC_OK);
+  assert_int_equal(oc_direct_record_path(&cfg, path, sizeof path, NULL), OC_OK);
   assert_int_equal(oc_direct_record_path(&cfg, second, sizeof second, NULL),
                    OC_OK);
   char tmp[PATH_MAX + 16];
@@ -382,8 +380,7 @@ static void test_capture_racing_edit(void **unused) {
   oc_manifest_candidate c = {0};
   assert_null(oc_direct_candidate_from_record(&rec, &c));
   snprintf(want, sizeof want, "%s was modified during the compile", path);
-  const char *why =
-      oc_direct_capture_files(&c, &start, detail, sizeof detail);
+  const char *why = oc_direct_capture_files(&c, &start, detail, sizeof detail);
   assert_non_null(why);
   assert_string_equal(why, want);
   /* A time of whole seconds is compared by the second: a write in the
