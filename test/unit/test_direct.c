@@ -291,54 +291,54 @@ static void test_match_unchanged(void **unused) {
   oc_manifest_candidate_free(&c);
 }
 
+/* c no longer matches, and the lookup says "<path> <what>". */
+static void expect_differs(const oc_manifest_candidate *c, bool stat_matches,
+                           const char *path, const char *what) {
+  char why[2 * PATH_MAX], want[2 * PATH_MAX];
+  snprintf(want, sizeof want, "%s %s", path, what);
+  assert_false(matches(c, stat_matches, why, sizeof why));
+  assert_string_equal(why, want);
+}
+
 static void test_match_changed(void **unused) {
   (void)unused;
   oc_manifest_candidate c;
-  char paths[3][PATH_MAX], why[2 * PATH_MAX], want[2 * PATH_MAX];
+  char paths[3][PATH_MAX];
   captured(&c, paths);
   write_file(paths[1], "int c;\n"); /* same size, other bytes */
-  snprintf(want, sizeof want, "%s changed", paths[1]);
-  assert_false(matches(&c, true, why, sizeof why));
-  assert_string_equal(why, want);
-  assert_false(matches(&c, false, why, sizeof why));
-  assert_string_equal(why, want);
+  expect_differs(&c, true, paths[1], "changed");
+  expect_differs(&c, false, paths[1], "changed");
   oc_manifest_candidate_free(&c);
 }
 
 static void test_match_grown(void **unused) {
   (void)unused;
   oc_manifest_candidate c;
-  char paths[3][PATH_MAX], why[2 * PATH_MAX], want[2 * PATH_MAX];
+  char paths[3][PATH_MAX];
   captured(&c, paths);
   write_file(paths[0], "int a;\nint more;\n");
-  snprintf(want, sizeof want, "%s changed", paths[0]);
-  assert_false(matches(&c, false, why, sizeof why));
-  assert_string_equal(why, want);
+  expect_differs(&c, false, paths[0], "changed");
   oc_manifest_candidate_free(&c);
 }
 
 static void test_match_not_regular(void **unused) {
   (void)unused;
   oc_manifest_candidate c;
-  char paths[3][PATH_MAX], why[2 * PATH_MAX], want[2 * PATH_MAX];
+  char paths[3][PATH_MAX];
   captured(&c, paths);
   assert_int_equal(unlink(paths[0]), 0);
   assert_int_equal(mkfifo(paths[0], 0600), 0);
-  snprintf(want, sizeof want, "%s is gone", paths[0]);
-  assert_false(matches(&c, false, why, sizeof why));
-  assert_string_equal(why, want);
+  expect_differs(&c, false, paths[0], "is gone");
   oc_manifest_candidate_free(&c);
 }
 
 static void test_match_appeared(void **unused) {
   (void)unused;
   oc_manifest_candidate c;
-  char paths[3][PATH_MAX], why[2 * PATH_MAX], want[2 * PATH_MAX];
+  char paths[3][PATH_MAX];
   captured(&c, paths);
   write_file(paths[2], "");
-  snprintf(want, sizeof want, "%s appeared", paths[2]);
-  assert_false(matches(&c, true, why, sizeof why));
-  assert_string_equal(why, want);
+  expect_differs(&c, true, paths[2], "appeared");
   oc_manifest_candidate_free(&c);
 }
 
