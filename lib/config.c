@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -25,6 +26,9 @@
 #define MAX_COMPRESSION_LEVEL 19
 #define DEFAULT_REMOTE_CONNECT_TIMEOUT_MS 100
 #define DEFAULT_REMOTE_TIMEOUT_MS 1000
+#define DEFAULT_MAX_OBJECT_SIZE ((uint64_t)512 << 20)
+/* A conf file is a few lines; anything bigger is not one. */
+#define CONF_FILE_LIMIT ((size_t)1 << 20)
 #define MS_PER_DAY ((uint64_t)24 * 3600 * 1000)
 
 typedef enum value_type {
@@ -38,6 +42,7 @@ typedef enum value_type {
   T_DIRLIST,
   T_TIMEOUT,
   T_EXPIRY,
+  T_SECRET,
   T_PERCENT
 } value_type;
 
@@ -71,7 +76,27 @@ static const struct {
                                     "OBJCACHE_REMOTE_READ_ONLY", T_BOOL},
     [OC_CONFIG_VERIFY] = {"verify", "OBJCACHE_VERIFY", T_PERCENT},
     [OC_CONFIG_BASE_DIR] = {"base_dir", "OBJCACHE_BASEDIR", T_DIRLIST},
+    [OC_CONFIG_REMOTE_SECRET] = {"remote_secret", "OBJCACHE_REMOTE_SECRET",
+                                 T_SECRET},
+    [OC_CONFIG_MAX_OBJECT_SIZE] = {"max_object_size",
+                                   "OBJCACHE_MAX_OBJECT_SIZE", T_SIZE},
 };
+
+/* The settings that send data somewhere or write outside the cache: a
+ * conf file sets them only when trusted (config.h). The rest only change
+ * how the cache behaves for whoever reads the file. */
+bool oc_config_key_sensitive(oc_config_key key) {
+  switch (key) {
+  case OC_CONFIG_UMASK:
+  case OC_CONFIG_DEBUG:
+  case OC_CONFIG_LOGFILE:
+  case OC_CONFIG_REMOTE:
+  case OC_CONFIG_REMOTE_SECRET:
+    return true;
+  default:
+    return false;
+  }
+}
 
 const char *oc_config_key_name(oc_config_key key) {
   return (unsigned)key < OC_CONFIG_KEY_COUNT ? keys[key].name : "unknown";
@@ -113,6 +138,8 @@ static const char *expected_text(value_type type) {
   case T_PERCENT:
     return "expected a percentage from 0 to 100, such as 1 or 0.5 (at most "
            "two decimals)";
+  case T_SECRET:
+    return "expected a secret of 16 to 255 bytes, or nothing for none";
   }
   return "";
 }
@@ -120,6 +147,10 @@ static const char *expected_text(value_type type) {
 /* The value as a message may quote it: a URL without its password. */
 static const char *shown_value(oc_config_key key, const char *value, char *buf,
                                size_t size) {
+  if (keys[key].type == T_SECRET) {
+    snprintf(buf, size, "***");
+    return buf;
+  }
   if (keys[key].type != T_URL)
     return value;
   oc_remote_url_redact(value, buf, size);
@@ -316,6 +347,16 @@ static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
     return true;
   }
   case T_SIZE:
+    if (key == OC_CONFIG_MAX_OBJECT_SIZE) {
+      uint64_t bytes;
+      /* Below 1 KiB nothing is cacheable; above the format's limit, no
+       * entry could hold it. */
+      if (!oc_parse_size(value, &bytes) || bytes < 1024 ||
+          bytes > ((uint64_t)4 << 30))
+        return false;
+      cfg->max_object_size = bytes;
+      return true;
+    }
     return oc_parse_size(value, &cfg->max_size);
   case T_LEVEL:
     if (!parse_int(value, MIN_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL, 10,
@@ -378,6 +419,12 @@ static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
     return true;
   case T_PERCENT:
     return parse_percent(value, &cfg->verify);
+  case T_SECRET:
+    /* Short secrets can be guessed offline from one signed value. */
+    if ((len != 0 && len < 16) || len >= sizeof cfg->remote_secret)
+      return false;
+    memcpy(cfg->remote_secret, value, len + 1);
+    return true;
   case T_DIR:
     if (len == 0 || len >= sizeof cfg->cache_dir)
       return false;
@@ -403,6 +450,7 @@ static void set_defaults(oc_config *cfg) {
   cfg->remote_connect_timeout_ms = DEFAULT_REMOTE_CONNECT_TIMEOUT_MS;
   cfg->remote_timeout_ms = DEFAULT_REMOTE_TIMEOUT_MS;
   cfg->remote_expiry_ms = 0;
+  cfg->max_object_size = DEFAULT_MAX_OBJECT_SIZE;
   for (int i = 0; i < OC_CONFIG_KEY_COUNT; i++)
     cfg->source[i] = OC_SOURCE_DEFAULT;
 }
@@ -429,11 +477,13 @@ static oc_status default_cache_dir(oc_config *cfg, oc_error *err) {
       home = pw ? pw->pw_dir : NULL;
     }
     if (!home || !*home) {
-      snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "/tmp/objcache-%ld",
-               (long)getuid());
-      return oc_fail(err, OC_BAD_CONFIG,
-                     "cannot find a cache directory: OBJCACHE_DIR, "
-                     "XDG_CACHE_HOME and HOME are unset");
+      /* No shared fallback such as /tmp/objcache-<uid>: another local user
+       * could create it first and own our cache. Compile without one. */
+      cfg->cache_dir[0] = '\0';
+      cfg->disable = true;
+      return oc_fail(err, OC_NOT_FOUND,
+                     "no cache directory: OBJCACHE_DIR, XDG_CACHE_HOME and "
+                     "HOME are unset and the user has no home directory");
     }
     n = snprintf(cfg->cache_dir, sizeof cfg->cache_dir, "%s/.cache/objcache",
                  home);
@@ -508,85 +558,188 @@ static const char *known_keys_text(void) {
   return "known keys: disable, max_size, compression_level, umask, debug, "
          "logfile, direct, file_stat_matches, remote, read_only, remote_only, "
          "remote_connect_timeout, remote_timeout, remote_expiry, "
-         "remote_read_only, verify, base_dir";
+         "remote_read_only, verify, base_dir, remote_secret, max_object_size";
 }
 
-static oc_status load_file(oc_config *cfg, oc_error *err) {
-  char path[PATH_MAX + 32];
-  conf_path(cfg, path, sizeof path);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT || errno == ENOTDIR)
-      return OC_OK; /* no conf file: defaults and environment only */
-    return oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path,
-                   strerror(errno));
+/* Applies one conf line; lineno and path are for messages. */
+static oc_status parse_line(oc_config *cfg, char *line, const char *path,
+                            unsigned lineno, bool trusted, char *ignored,
+                            size_t ignored_size, oc_error *err) {
+  char *key, *value;
+  int kind = split_line(line, &key, &value);
+  if (kind == 0)
+    return OC_OK;
+  if (kind < 0)
+    return oc_fail(err, OC_BAD_CONFIG,
+                   "%s line %u: expected \"key = value\", got \"%.100s\"",
+                   path, lineno, trim(line));
+  int k = lookup_key(key);
+  if (k < 0)
+    return oc_fail(err, OC_BAD_CONFIG,
+                   "%s line %u: unknown key \"%.100s\"; %s", path, lineno,
+                   key, known_keys_text());
+  if (k == OC_CONFIG_DIR)
+    return oc_fail(err, OC_BAD_CONFIG,
+                   "%s line %u: cache_dir cannot be set in " CONF_NAME
+                   " (it lives in the cache directory); set OBJCACHE_DIR "
+                   "instead",
+                   path, lineno);
+  if (!trusted && oc_config_key_sensitive((oc_config_key)k)) {
+    /* Named once each in the warning, never applied. */
+    size_t used = strlen(ignored);
+    if (!strstr(ignored, keys[k].name))
+      snprintf(ignored + used, ignored_size - used, "%s%s", used ? ", " : "",
+               keys[k].name);
+    return OC_OK;
   }
-  FILE *f = fdopen(fd, "r");
-  if (!f) {
-    int e = errno;
-    close(fd);
-    return oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path, strerror(e));
+  if (!apply_value(cfg, (oc_config_key)k, value)) {
+    char buf[256];
+    oc_error why;
+    return oc_fail(err, OC_BAD_CONFIG, "%s line %u: %s = \"%.200s\": %s",
+                   path, lineno, key, shown_value(k, value, buf, sizeof buf),
+                   why_bad(k, value, &why));
   }
+  cfg->source[k] = OC_SOURCE_FILE;
+  return OC_OK;
+}
+
+oc_status oc_config_parse_text(oc_config *cfg, const char *text, size_t size,
+                               const char *path, bool trusted,
+                               const char *why, oc_error *err) {
   oc_status status = OC_OK;
   oc_error fresh;
+  char ignored[256] = "";
+  unsigned lineno = 0;
+  size_t pos = 0;
   char *line = NULL;
   size_t cap = 0;
-  unsigned lineno = 0;
-  ssize_t len;
-  errno = 0;
-  while ((len = getline(&line, &cap, f)) >= 0) {
+  while (pos < size) {
+    const char *nl = memchr(text + pos, '\n', size - pos);
+    size_t end = nl ? (size_t)(nl - text) : size;
+    size_t len = end - pos;
     lineno++;
-    if ((size_t)len != strlen(line)) {
+    if (len + 1 > cap) {
+      char *grown = realloc(line, len + 1);
+      if (!grown) {
+        free(line);
+        return keep_first(status, err,
+                          &(oc_error){OC_NO_MEMORY, "out of memory"});
+      }
+      line = grown;
+      cap = len + 1;
+    }
+    memcpy(line, text + pos, len);
+    line[len] = '\0';
+    pos = nl ? end + 1 : size;
+    if (memchr(line, '\0', len)) {
       oc_fail(&fresh, OC_BAD_CONFIG, "%s line %u: contains a NUL byte", path,
               lineno);
       status = keep_first(status, err, &fresh);
       continue;
     }
-    char *key, *value;
-    int kind = split_line(line, &key, &value);
-    if (kind == 0)
-      continue;
-    if (kind < 0) {
-      oc_fail(&fresh, OC_BAD_CONFIG,
-              "%s line %u: expected \"key = value\", got \"%.100s\"", path,
-              lineno, trim(line));
+    if (parse_line(cfg, line, path, lineno, trusted, ignored, sizeof ignored,
+                   &fresh) != OC_OK)
       status = keep_first(status, err, &fresh);
-      continue;
-    }
-    int k = lookup_key(key);
-    if (k < 0) {
-      oc_fail(&fresh, OC_BAD_CONFIG, "%s line %u: unknown key \"%.100s\"; %s",
-              path, lineno, key, known_keys_text());
-      status = keep_first(status, err, &fresh);
-      continue;
-    }
-    if (k == OC_CONFIG_DIR) {
-      oc_fail(&fresh, OC_BAD_CONFIG,
-              "%s line %u: cache_dir cannot be set in " CONF_NAME
-              " (it lives in the cache directory); set OBJCACHE_DIR instead",
-              path, lineno);
-      status = keep_first(status, err, &fresh);
-      continue;
-    }
-    if (!apply_value(cfg, (oc_config_key)k, value)) {
-      char buf[256];
-      oc_error why;
-      oc_fail(&fresh, OC_BAD_CONFIG, "%s line %u: %s = \"%.200s\": %s", path,
-              lineno, key, shown_value(k, value, buf, sizeof buf),
-              why_bad(k, value, &why));
-      status = keep_first(status, err, &fresh);
-      continue;
-    }
-    cfg->source[k] = OC_SOURCE_FILE;
   }
-  int read_error = ferror(f) ? errno : 0;
   free(line);
-  fclose(f);
-  if (read_error) {
-    oc_fail(&fresh, OC_IO_ERROR, "cannot read %s: %s", path,
-            strerror(read_error));
-    status = keep_first(status, err, &fresh);
+  if (ignored[0] && !cfg->warning[0])
+    snprintf(cfg->warning, sizeof cfg->warning,
+             "ignoring %s from %s: %s (see \"Trust\" in docs/store.md)",
+             ignored, path, why ? why : "the file is not trusted");
+  return status;
+}
+
+/* The group OBJCACHE_TRUSTED_GROUP names (a name or a number), or -1. */
+static long trusted_group(void) {
+  const char *name = getenv("OBJCACHE_TRUSTED_GROUP");
+  if (!name || !*name)
+    return -1;
+  long n;
+  if (parse_int(name, 0, INT32_MAX, 10, &n))
+    return n;
+  struct group *gr = getgrnam(name);
+  return gr ? (long)gr->gr_gid : -1;
+}
+
+/* A user private group (the convention behind umask 002 on many
+ * distributions): the user's primary group, named after the user, with no
+ * other members. Writable by it is writable by the user alone. */
+static bool private_group(gid_t gid) {
+  if (gid != getegid())
+    return false;
+  struct passwd *pw = getpwuid(geteuid());
+  if (!pw || !pw->pw_name)
+    return false;
+  char name[256];
+  snprintf(name, sizeof name, "%s", pw->pw_name);
+  struct group *gr = getgrgid(gid);
+  return gr && gr->gr_name && strcmp(gr->gr_name, name) == 0 &&
+         (!gr->gr_mem || !gr->gr_mem[0] ||
+          (strcmp(gr->gr_mem[0], name) == 0 && !gr->gr_mem[1]));
+}
+
+/* The safe.directory rule for one file or directory (config.h); false
+ * with the reason in why. */
+static bool owner_trusted(const struct stat *st, const char *what,
+                          long group, char *why, size_t why_size) {
+  uid_t me = geteuid();
+  bool group_ok = group >= 0 && (long)st->st_gid == group;
+  if (st->st_uid != me && st->st_uid != 0 && !group_ok) {
+    snprintf(why, why_size,
+             "%s is owned by uid %ld, not by you, root or "
+             "OBJCACHE_TRUSTED_GROUP",
+             what, (long)st->st_uid);
+    return false;
   }
+  if (st->st_mode & S_IWOTH) {
+    snprintf(why, why_size, "%s is writable by others", what);
+    return false;
+  }
+  if ((st->st_mode & S_IWGRP) && !group_ok && st->st_gid != 0 &&
+      !private_group(st->st_gid)) {
+    snprintf(why, why_size,
+             "%s is writable by group %ld, which OBJCACHE_TRUSTED_GROUP "
+             "does not name",
+             what, (long)st->st_gid);
+    return false;
+  }
+  return true;
+}
+
+static oc_status load_file(oc_config *cfg, oc_error *err) {
+  char path[PATH_MAX + 32];
+  conf_path(cfg, path, sizeof path);
+  oc_buffer text = {0};
+  struct stat st;
+  oc_error fresh;
+  /* Through the bounded reader: a FIFO or /dev/zero planted as the conf
+   * must neither hang nor starve the compile. */
+  oc_status status = oc_fs_read_file(AT_FDCWD, path, false, CONF_FILE_LIMIT,
+                                     &text, &st, &fresh);
+  if (status == OC_NOT_FOUND)
+    return OC_OK; /* no conf file: defaults and environment only */
+  if (status != OC_OK) {
+    oc_buffer_free(&text);
+    return oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path,
+                   status == OC_CORRUPT
+                       ? "not a regular file of at most 1 MiB"
+                       : fresh.message);
+  }
+  char why[PATH_MAX + 160] = "";
+  long group = trusted_group();
+  struct stat dir_st;
+  bool trusted = owner_trusted(&st, path, group, why, sizeof why);
+  if (trusted) {
+    if (stat(cfg->cache_dir, &dir_st) != 0) {
+      trusted = false;
+      snprintf(why, sizeof why, "cannot stat %s", cfg->cache_dir);
+    } else {
+      trusted = owner_trusted(&dir_st, cfg->cache_dir, group, why, sizeof why);
+    }
+  }
+  status = oc_config_parse_text(cfg, (const char *)text.data, text.size, path,
+                                trusted, why, err);
+  oc_buffer_free(&text);
   return status;
 }
 
@@ -601,7 +754,7 @@ static oc_status load_env(oc_config *cfg, oc_error *err) {
     /* An empty variable means "not set" except for the free-form strings,
      * where OBJCACHE_LOGFILE= or OBJCACHE_REMOTE= switch the feature off. */
     if (!*value && keys[k].type != T_PATH && keys[k].type != T_URL &&
-        keys[k].type != T_DIRLIST)
+        keys[k].type != T_DIRLIST && keys[k].type != T_SECRET)
       continue;
     if (!apply_value(cfg, (oc_config_key)k, value)) {
       oc_error fresh;
@@ -625,10 +778,12 @@ oc_status oc_config_load(oc_config *cfg, oc_error *err) {
   oc_status status = OC_OK;
   if (load_cache_dir(cfg, &fresh) != OC_OK)
     status = keep_first(status, err, &fresh);
-  if (load_file(cfg, &fresh) != OC_OK)
+  if (cfg->cache_dir[0] && load_file(cfg, &fresh) != OC_OK)
     status = keep_first(status, err, &fresh);
   if (load_env(cfg, &fresh) != OC_OK)
     status = keep_first(status, err, &fresh);
+  if (!cfg->cache_dir[0])
+    cfg->disable = true; /* no usable home: never a shared fallback */
   return status;
 }
 
@@ -728,6 +883,13 @@ void oc_config_format_value(const oc_config *cfg, oc_config_key key,
       snprintf(out, out_size, "%" PRIu32 ".%02" PRIu32 "%%", cfg->verify / 100,
                cfg->verify % 100);
     return;
+  case OC_CONFIG_REMOTE_SECRET:
+    /* Never the secret itself, not even a part of it. */
+    snprintf(out, out_size, "%s", cfg->remote_secret[0] ? "(set)" : "");
+    return;
+  case OC_CONFIG_MAX_OBJECT_SIZE:
+    format_size(cfg->max_object_size, out, out_size);
+    return;
   case OC_CONFIG_KEY_COUNT: break;
   }
   out[0] = '\0';
@@ -784,26 +946,23 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
   oc_buffer old = {0};
   mode_t mode = 0666;
   bool have_mode = false;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    struct stat st;
-    if (fstat(fd, &st) == 0) {
-      mode = st.st_mode & 07777;
-      have_mode = true;
-    }
-    status = oc_fs_read_fd(fd, path, (size_t)64 << 20, &old, err);
-    close(fd);
-    if (status != OC_OK) {
-      if (status == OC_CORRUPT)
-        status = oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path,
-                         "not a regular file of reasonable size");
-      goto out;
-    }
-  } else if (errno != ENOENT) {
+  struct stat st;
+  int fd;
+  status = oc_fs_read_file(AT_FDCWD, path, false, CONF_FILE_LIMIT, &old, &st,
+                           err);
+  if (status == OC_OK) {
+    mode = st.st_mode & 07777;
+    have_mode = true;
+  } else if (status == OC_CORRUPT) {
     status = oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path,
-                     strerror(errno));
+                     "not a regular file of at most 1 MiB");
+    goto out;
+  } else if (status != OC_NOT_FOUND) {
+    status = oc_fail(err, OC_IO_ERROR, "cannot read %s: %s", path,
+                     err ? err->message : "error");
     goto out;
   }
+  status = OC_OK;
 
   oc_buffer out_text = {0};
   bool replaced = false;
@@ -850,11 +1009,23 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
     oc_buffer_free(&out_text);
     goto out;
   }
+  /* A file that now holds a password or the secret is the user's alone. */
+  oc_remote_url url;
+  bool secret = (key == OC_CONFIG_REMOTE_SECRET && v[0]) ||
+                (key == OC_CONFIG_REMOTE &&
+                 oc_remote_url_parse(v, &url, NULL) == OC_OK &&
+                 url.password[0]);
   if (have_mode)
-    (void)fchmod(fd, mode);
+    (void)fchmod(fd, secret ? mode & 0700 : mode);
+  else if (secret)
+    (void)fchmod(fd, 0600);
   else
     oc_fs_apply_mask(fd, 0666, cfg->umask);
   int e = oc_fs_write_all(fd, out_text.data, out_text.size);
+  /* Durable before it replaces the old file: a crash leaves one or the
+   * other, never an empty conf. */
+  if (e == 0 && fsync(fd) != 0)
+    e = errno;
   if (close(fd) != 0 && e == 0)
     e = errno;
   oc_buffer_free(&out_text);

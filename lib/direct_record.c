@@ -220,11 +220,12 @@ oc_status oc_direct_record_write(const char *path, const oc_direct_record *rec,
     oc_buffer_free(&text);
     return status;
   }
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  /* An existing file is never ours to remove: OBJCACHE_DIRECT_RECORD may
+   * name anything the user can write. */
+  int fd =
+      open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     int e = errno;
-    if (e == EEXIST) /* not this compile's: nobody may read it as such */
-      unlink(path);
     oc_buffer_free(&text);
     return oc_fail(err, oc_fs_errno_status(e), "cannot create %s: %s", path,
                    strerror(e));

@@ -209,6 +209,13 @@ oc_status oc_entry_encode_outputs(const oc_digest *key,
         return oc_fail(err, OC_INVALID, "zstd compression failed: %s",
                        ZSTD_getErrorName(csize));
       }
+      /* What the decoder would refuse is not stored at all. */
+      oc_error bound_err;
+      if (oc_entry_check_expansion(csize, o->size, OC_ENTRY_MAX_CONTENT,
+                                   &bound_err) != OC_OK) {
+        ZSTD_freeCCtx(cctx);
+        return oc_fail(err, OC_INVALID, "not cached: %s", bound_err.message);
+      }
     }
     oc_digest checksum =
         oc_hash_bytes(o->size ? (const void *)o->data : "", o->size);
@@ -454,10 +461,38 @@ static oc_status read_header(const uint8_t *p, size_t size,
   return OC_OK;
 }
 
+oc_status oc_entry_check_expansion(uint64_t csize, uint64_t usize,
+                                   uint64_t max_content, oc_error *err) {
+  if (max_content > OC_ENTRY_MAX_CONTENT)
+    max_content = OC_ENTRY_MAX_CONTENT;
+  if (usize > max_content)
+    return oc_fail(err, OC_CORRUPT,
+                   "content of %" PRIu64 " bytes is over the limit of %" PRIu64
+                   " bytes (max_object_size)",
+                   usize, max_content);
+  if (usize > OC_ENTRY_RATIO_FLOOR &&
+      (csize == 0 || usize / csize >= OC_ENTRY_MAX_RATIO))
+    return oc_fail(err, OC_CORRUPT,
+                   "%" PRIu64 " compressed bytes claim %" PRIu64
+                   " bytes of content, a ratio over %d: refused as a "
+                   "decompression bomb",
+                   csize, usize, OC_ENTRY_MAX_RATIO);
+  return OC_OK;
+}
+
 oc_status oc_entry_decode_outputs(const void *data, size_t size,
                                   const oc_digest *expected_key,
                                   oc_entry_contents *out, oc_entry_meta *meta,
                                   oc_error *err) {
+  return oc_entry_decode_outputs_limited(data, size, expected_key,
+                                         OC_ENTRY_MAX_CONTENT, out, meta, err);
+}
+
+oc_status oc_entry_decode_outputs_limited(const void *data, size_t size,
+                                          const oc_digest *expected_key,
+                                          uint64_t max_content,
+                                          oc_entry_contents *out,
+                                          oc_entry_meta *meta, oc_error *err) {
   if ((!data && size > 0) || !out)
     return oc_fail(err, OC_INVALID, "oc_entry_decode_outputs: NULL argument");
   oc_entry_contents_free(out);
@@ -491,6 +526,15 @@ oc_status oc_entry_decode_outputs(const void *data, size_t size,
                      "outputs of over %" PRIu64 " bytes in all",
                      OC_ENTRY_MAX_CONTENT);
     usum += records[i].usize;
+    /* Bounded before anything is decompressed: the outputs' total by
+     * max_content (no ratio: UINT64_MAX compressed bytes), each output by
+     * the ratio of its own sizes. */
+    status = oc_entry_check_expansion(UINT64_MAX, usum, max_content, err);
+    if (status == OC_OK)
+      status = oc_entry_check_expansion(records[i].csize, records[i].usize,
+                                        OC_ENTRY_MAX_CONTENT, err);
+    if (status != OC_OK)
+      return status;
   }
   if (csum != payload)
     return oc_fail(err, OC_CORRUPT,

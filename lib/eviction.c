@@ -184,14 +184,17 @@ static int open_counter(const oc_store *store, int dirfd) {
                 O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 }
 
+/* 0, or -1 with errno (ETIMEDOUT: another process held it past the
+ * deadline; the accounting it guards is then skipped). */
 static int lock_counter(int fd) {
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    errno = EINVAL;
     return -1;
-  while (flock(fd, LOCK_EX) != 0)
-    if (errno != EINTR)
-      return -1;
-  return 0;
+  }
+  int e = oc_fs_lock(fd, LOCK_EX, OC_FS_LOCK_TIMEOUT_MS);
+  errno = e;
+  return e == 0 ? 0 : -1;
 }
 
 /* False when the counter is missing or unreadable: the shard is unknown. */
@@ -219,13 +222,19 @@ static void write_counter(int fd, uint64_t value) {
 
 void oc_store_account_put(oc_store *store, int dirfd, unsigned shard,
                           const char *name, size_t bytes) {
-  (void)shard;
   if (store->max_size == 0)
     return; /* no limit */
   int fd = open_counter(store, dirfd);
   if (fd < 0)
     return;
   if (lock_counter(fd) != 0) {
+    /* The object is stored; only its accounting is lost (the next rescan
+     * of the shard finds it). */
+    if (errno == ETIMEDOUT && !store->warning[0])
+      snprintf(store->warning, sizeof store->warning,
+               "%s/%02x/" OC_STORE_SIZE_FILE " stayed locked by another "
+               "process for %d ms; size accounting skipped",
+               store->objects, shard, OC_FS_LOCK_TIMEOUT_MS);
     close(fd);
     return;
   }
@@ -302,9 +311,37 @@ static oc_status for_all_shards(oc_store *store, enum scan_mode mode,
   return result;
 }
 
+/* Removes <cache_dir>/tmp/direct.* records older than the temp-file age:
+ * a launcher killed mid-compile leaves its record behind. Young ones may
+ * belong to a compile running now. Best effort. */
+static void clean_tmp_dir(const oc_store *store) {
+  char path[PATH_MAX + 8];
+  snprintf(path, sizeof path, "%s/tmp", store->cache_dir);
+  int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dirfd < 0)
+    return;
+  DIR *dir = fdopendir(dirfd);
+  if (!dir) {
+    close(dirfd);
+    return;
+  }
+  time_t now = time(NULL);
+  struct dirent *de;
+  while ((de = readdir(dir)) != NULL) {
+    struct stat st;
+    if (strncmp(de->d_name, "direct.", 7) != 0 ||
+        fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+      continue;
+    if (st.st_mtime < now - OC_STORE_TEMP_MAX_AGE_SECONDS)
+      (void)unlinkat(dirfd, de->d_name, 0);
+  }
+  closedir(dir);
+}
+
 oc_status oc_store_cleanup(oc_store *store, oc_error *err) {
   if (!store)
     return oc_fail(err, OC_INVALID, "oc_store_cleanup: NULL store");
+  clean_tmp_dir(store);
   return for_all_shards(store, SCAN_EVICT, NULL, NULL, err);
 }
 

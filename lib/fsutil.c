@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -30,8 +31,15 @@ oc_status oc_fs_errno_status(int error) {
 }
 
 void oc_fs_apply_mask(int fd, mode_t mode, int mask) {
-  if (mask >= 0 && fd >= 0)
-    (void)fchmod(fd, mode & ~(mode_t)mask & 07777);
+  if (mask < 0 || fd < 0)
+    return;
+  mode_t want = mode & ~(mode_t)mask & 07777;
+  /* A directory made in a setgid directory inherits S_ISGID (so its files
+   * get the team's group); a plain fchmod would clear it. */
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+    want |= st.st_mode & S_ISGID;
+  (void)fchmod(fd, want);
 }
 
 static oc_status make_one(const char *path, int mask, oc_error *err) {
@@ -153,6 +161,66 @@ oc_status oc_fs_read_fd(int fd, const char *path, size_t limit,
     return oc_fail(err, OC_CORRUPT, "%s is too large", path);
   }
   return OC_OK;
+}
+
+int oc_fs_open_regular(int dirfd, const char *path, int extra_flags,
+                       bool nofollow) {
+  int flags = O_NONBLOCK | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0) |
+              (extra_flags & ~O_ACCMODE) |
+              ((extra_flags & O_ACCMODE) == O_RDWR ? O_RDWR : O_RDONLY);
+  int fd = openat(dirfd, path, flags, 0666);
+  if (fd < 0)
+    return -1;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    errno = EINVAL;
+    return -1;
+  }
+  return fd;
+}
+
+oc_status oc_fs_read_file(int dirfd, const char *path, bool nofollow,
+                          size_t limit, oc_buffer *buf, struct stat *st,
+                          oc_error *err) {
+  int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0);
+  int fd = openat(dirfd, path, flags);
+  if (fd < 0) {
+    int e = errno;
+    if (e == ENOENT || e == ENOTDIR)
+      return OC_NOT_FOUND;
+    if (e == ELOOP && nofollow)
+      return oc_fail(err, OC_CORRUPT, "%s is a symlink", path);
+    return oc_fail(err, oc_fs_errno_status(e), "cannot open %s: %s", path,
+                   strerror(e));
+  }
+  if (st && fstat(fd, st) != 0)
+    memset(st, 0, sizeof *st);
+  oc_status status = oc_fs_read_fd(fd, path, limit, buf, err);
+  close(fd);
+  return status;
+}
+
+int oc_fs_lock(int fd, int op, unsigned timeout_ms) {
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  unsigned sleep_us = 1000;
+  for (;;) {
+    if (flock(fd, op | LOCK_NB) == 0)
+      return 0;
+    int e = errno;
+    if (e != EWOULDBLOCK && e != EINTR)
+      return e;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long waited_ms = (long long)(now.tv_sec - start.tv_sec) * 1000 +
+                          (now.tv_nsec - start.tv_nsec) / 1000000;
+    if (waited_ms >= (long long)timeout_ms)
+      return ETIMEDOUT;
+    /* Locks here are held for microseconds; back off to 20 ms steps. */
+    usleep(sleep_us);
+    if (sleep_us < 20000)
+      sleep_us *= 2;
+  }
 }
 
 int oc_fs_write_all(int fd, const void *data, size_t len) {

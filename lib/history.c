@@ -62,6 +62,33 @@ static oc_status io_fail(oc_error *err, int e, const char *what,
                  strerror(e));
 }
 
+/* Opens dir (just made by mkdir -p) and its parent without following a
+ * symlink: a symlink planted at history/ or history/<hash> would otherwise
+ * redirect the writes below to anywhere the user can write. */
+static int open_history_dir(const char *dir, oc_error *err) {
+  char parent[PATH_MAX];
+  snprintf(parent, sizeof parent, "%s", dir);
+  char *slash = strrchr(parent, '/');
+  if (!slash)
+    return -1;
+  *slash = '\0';
+  int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = pfd < 0 ? -1
+                   : openat(pfd, slash + 1,
+                            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int e = errno;
+  if (pfd >= 0)
+    close(pfd);
+  if (fd < 0) {
+    if (e == ELOOP || e == ENOTDIR)
+      oc_fail(err, OC_IO_ERROR, "%s is a symlink or not a directory; the "
+              "history never follows one", dir);
+    else
+      io_fail(err, e, "open", dir);
+  }
+  return fd;
+}
+
 oc_status oc_history_record(const oc_config *cfg, const char *output_path,
                             const char *record, size_t len, oc_error *err) {
   char dir[PATH_MAX];
@@ -71,41 +98,42 @@ oc_status oc_history_record(const oc_config *cfg, const char *output_path,
   status = oc_fs_mkdirs(dir, cfg->umask, err);
   if (status != OC_OK)
     return status;
+  int dirfd = open_history_dir(dir, err);
+  if (dirfd < 0)
+    return err ? err->status : OC_IO_ERROR;
 
-  char tmp[PATH_MAX + 64], last[PATH_MAX + 8], prev[PATH_MAX + 8];
-  snprintf(last, sizeof last, "%s/last", dir);
-  snprintf(prev, sizeof prev, "%s/prev", dir);
-  oc_fs_temp_name(tmp, sizeof tmp, last); /* beside it, for rename(2) */
-
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0)
-    return io_fail(err, errno, "create", tmp);
+  char tmp[64];
+  oc_fs_temp_name(tmp, sizeof tmp, "last"); /* beside it, for rename(2) */
+  int fd = openat(dirfd, tmp,
+                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    status = io_fail(err, errno, "create in", dir);
+    close(dirfd);
+    return status;
+  }
   oc_fs_apply_mask(fd, 0666, cfg->umask);
   int e = oc_fs_write_all(fd, record, len);
   if (close(fd) != 0 && e == 0)
     e = errno;
   if (e != 0)
-    status = io_fail(err, e, "write", tmp);
-  if (status == OC_OK && rename(last, prev) != 0 && errno != ENOENT)
-    status = io_fail(err, errno, "rename", last);
-  if (status == OC_OK && rename(tmp, last) != 0)
-    status = io_fail(err, errno, "rename", tmp);
+    status = io_fail(err, e, "write in", dir);
+  /* renameat replaces a symlink named last or prev, never its target. */
+  if (status == OC_OK && renameat(dirfd, "last", dirfd, "prev") != 0 &&
+      errno != ENOENT)
+    status = io_fail(err, errno, "rename last in", dir);
+  if (status == OC_OK && renameat(dirfd, tmp, dirfd, "last") != 0)
+    status = io_fail(err, errno, "rename a record in", dir);
   if (status != OC_OK)
-    unlink(tmp);
+    unlinkat(dirfd, tmp, 0);
+  close(dirfd);
   return status;
 }
 
-/* Reads a whole record. OC_NOT_FOUND when the file does not exist. */
+/* Reads a whole record through the bounded reader (a regular file, not a
+ * symlink or FIFO). OC_NOT_FOUND when the file does not exist. */
 static oc_status read_record(const char *path, oc_buffer *out, oc_error *err) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT)
-      return OC_NOT_FOUND;
-    return io_fail(err, errno, "open", path);
-  }
-  oc_status status = oc_fs_read_fd(fd, path, MAX_RECORD_SIZE, out, err);
-  close(fd);
-  return status;
+  return oc_fs_read_file(AT_FDCWD, path, true, MAX_RECORD_SIZE, out, NULL,
+                         err);
 }
 
 oc_status oc_history_last(const oc_config *cfg, const char *output_path,

@@ -1,9 +1,11 @@
 /* probe_cache.c - the compiler-probe cache, <cache_dir>/compilers/<name>
  * (objcache/direct.h): what the launcher learnt by running a compiler
- * (its loaded libraries and config directories; whether it is clang 22),
- * kept per compiler identity so it is asked once. A probe file is whole
- * only with its "end\n" trailer; an answer file is one of a few known
- * answers. Anything else is redone. */
+ * (its loaded libraries and config directories; whether it is clang 22;
+ * whether it loads the plugin), kept per identity so it is asked once. A
+ * probe file is whole only with its "end\n" trailer; an answer file is
+ * exactly one of a few known answers. Anything else is redone. Files are
+ * opened as regular files only (a FIFO planted in a shared cache must not
+ * hang the launcher) and never through a symlink. */
 #include "fsutil.h"
 #include "objcache/direct.h"
 
@@ -21,12 +23,31 @@ static bool probe_path(const oc_config *cfg, const char *name, char *dir,
   return n > 0 && (size_t)n < file_size;
 }
 
+/* Writes text (+ "end\n" when trailer) to a temp file beside `file`. Returns
+ * the temp file's name in tmp, or false (nothing left behind). */
+static bool write_temp(const oc_config *cfg, const char *file,
+                       const char *text, bool trailer, char *tmp,
+                       size_t tmp_size) {
+  oc_fs_temp_name(tmp, tmp_size, file);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                0666);
+  if (fd < 0)
+    return false;
+  oc_fs_apply_mask(fd, 0666, cfg->umask);
+  bool ok = oc_fs_write_all(fd, text, strlen(text)) == 0 &&
+            (!trailer || oc_fs_write_all(fd, "end\n", 4) == 0);
+  ok &= close(fd) == 0;
+  if (!ok)
+    unlink(tmp);
+  return ok;
+}
+
 bool oc_probe_cache_get(const oc_config *cfg, const char *name, char *text,
                         size_t size) {
   char dir[PATH_MAX + 16], file[PATH_MAX + 96];
   if (size < 1 || !probe_path(cfg, name, dir, sizeof dir, file, sizeof file))
     return false;
-  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  int fd = oc_fs_open_regular(AT_FDCWD, file, 0, true);
   if (fd < 0)
     return false;
   ssize_t got = read(fd, text, size - 1);
@@ -43,17 +64,10 @@ void oc_probe_cache_put(const oc_config *cfg, const char *name,
                         const char *text) {
   char dir[PATH_MAX + 16], file[PATH_MAX + 96], tmp[PATH_MAX + 160];
   if (!probe_path(cfg, name, dir, sizeof dir, file, sizeof file) ||
-      oc_fs_mkdirs(dir, cfg->umask, NULL) != OC_OK)
+      oc_fs_mkdirs(dir, cfg->umask, NULL) != OC_OK ||
+      !write_temp(cfg, file, text, true, tmp, sizeof tmp))
     return;
-  oc_fs_temp_name(tmp, sizeof tmp, file);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0)
-    return;
-  oc_fs_apply_mask(fd, 0666, cfg->umask);
-  bool ok = oc_fs_write_all(fd, text, strlen(text)) == 0 &&
-            oc_fs_write_all(fd, "end\n", 4) == 0;
-  ok &= close(fd) == 0;
-  if (!ok || rename(tmp, file) != 0)
+  if (rename(tmp, file) != 0)
     unlink(tmp);
 }
 
@@ -62,18 +76,21 @@ int oc_probe_answer_get(const oc_config *cfg, const char *name,
   char dir[PATH_MAX + 16], file[PATH_MAX + 96];
   if (!probe_path(cfg, name, dir, sizeof dir, file, sizeof file))
     return -1;
-  char answer[16] = {0};
-  int fd = open(file, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  oc_buffer answer = {0};
+  oc_status status =
+      oc_fs_read_file(AT_FDCWD, file, true, 16, &answer, NULL, NULL);
+  if (status == OC_NOT_FOUND)
     return -1;
-  ssize_t n = read(fd, answer, sizeof answer - 1);
-  close(fd);
-  for (size_t i = 0; n > 0 && i < count; i++)
-    if (strcmp(answer, answers[i]) == 0)
-      return (int)i;
+  int which = -1;
+  for (size_t i = 0; status == OC_OK && which < 0 && i < count; i++)
+    if (answer.size == strlen(answers[i]) &&
+        memcmp(answer.data, answers[i], answer.size) == 0)
+      which = (int)i;
+  oc_buffer_free(&answer);
   /* Anything else is damaged: the caller asks again and replaces it. */
-  unlink(file);
-  return -1;
+  if (which < 0)
+    unlink(file);
+  return which;
 }
 
 bool oc_probe_answer_create(const oc_config *cfg, const char *name,
@@ -82,14 +99,20 @@ bool oc_probe_answer_create(const oc_config *cfg, const char *name,
   if (!probe_path(cfg, name, dir, sizeof dir, file, sizeof file) ||
       oc_fs_mkdirs(dir, cfg->umask, NULL) != OC_OK)
     return true; /* unwritable cache: note every time rather than never */
-  oc_fs_temp_name(tmp, sizeof tmp, file);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0)
+  if (!write_temp(cfg, file, answer, false, tmp, sizeof tmp))
     return true;
-  oc_fs_apply_mask(fd, 0666, cfg->umask);
-  bool written = oc_fs_write_all(fd, answer, strlen(answer)) == 0;
-  written &= close(fd) == 0;
-  bool created = written && link(tmp, file) == 0;
+  bool created = link(tmp, file) == 0;
   unlink(tmp);
-  return created || !written;
+  return created;
+}
+
+void oc_probe_answer_put(const oc_config *cfg, const char *name,
+                         const char *answer) {
+  char dir[PATH_MAX + 16], file[PATH_MAX + 96], tmp[PATH_MAX + 160];
+  if (!probe_path(cfg, name, dir, sizeof dir, file, sizeof file) ||
+      oc_fs_mkdirs(dir, cfg->umask, NULL) != OC_OK ||
+      !write_temp(cfg, file, answer, false, tmp, sizeof tmp))
+    return;
+  if (rename(tmp, file) != 0)
+    unlink(tmp);
 }

@@ -17,6 +17,8 @@
 
 #include "fsutil.h"
 #include "remote_redis.h"
+#include "sign.h"
+#include "store_internal.h"
 
 #include "objcache/remote_url.h"
 #include "objcache/stats.h"
@@ -31,6 +33,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #define TEXT(x) #x
 #define SECONDS_TEXT_OF(x) TEXT(x)
@@ -44,6 +47,8 @@ struct oc_remote {
   uint64_t expiry_ms;
   bool read_only;
   int mask;
+  char secret[256];         /* remote_secret: values must carry its tag */
+  uint64_t max_object_size; /* also bounds the size of a reply */
   oc_redis *redis;       /* connected on first use */
   bool down;             /* failed or found marked down: skip from now on */
   oc_stats delta;        /* added to the stats on close */
@@ -70,6 +75,11 @@ oc_status oc_remote_open(const oc_config *cfg, oc_remote **out, oc_error *err) {
   remote->expiry_ms = cfg->remote_expiry_ms;
   remote->read_only = cfg->read_only || cfg->remote_read_only;
   remote->mask = cfg->umask >= 0 ? (cfg->umask & 0777) : -1;
+  snprintf(remote->secret, sizeof remote->secret, "%s", cfg->remote_secret);
+  remote->max_object_size = cfg->max_object_size &&
+                                    cfg->max_object_size < OC_ENTRY_MAX_CONTENT
+                                ? cfg->max_object_size
+                                : OC_ENTRY_MAX_CONTENT;
   *out = remote;
   return OC_OK;
 }
@@ -134,7 +144,8 @@ static bool marked_down(oc_remote *remote) {
     return true;
   char path[PATH_MAX + 32];
   marker_path(remote, path, sizeof path);
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  /* Never blocks: a FIFO planted as the marker is not a marker. */
+  int fd = oc_fs_open_regular(AT_FDCWD, path, 0, true);
   if (fd < 0)
     return false;
   remote->down = marker_fresh(remote, fd);
@@ -153,15 +164,18 @@ static void fault(oc_remote *remote, const char *message) {
   char path[PATH_MAX + 32];
   marker_path(remote, path, sizeof path);
   bool report = true;
-  int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+  int fd = oc_fs_open_regular(AT_FDCWD, path, O_RDWR | O_CREAT, true);
+  /* A FIFO, device or symlink planted as the marker is not ours to keep:
+   * replaced by a real marker, so the others skip the remote again. */
+  if (fd < 0 && (errno == EINVAL || errno == ELOOP) && unlink(path) == 0)
+    fd = oc_fs_open_regular(AT_FDCWD, path, O_RDWR | O_CREAT, true);
   if (fd < 0 && errno == ENOENT &&
       oc_fs_mkdirs(remote->cache_dir, remote->mask, NULL) == OC_OK)
-    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    fd = oc_fs_open_regular(AT_FDCWD, path, O_RDWR | O_CREAT, true);
   if (fd >= 0) {
     /* Under the lock, so that of two processes failing together only one
-     * reports. */
-    while (flock(fd, LOCK_EX) != 0 && errno == EINTR) {
-    }
+     * reports; a lock held past the deadline only risks a second report. */
+    (void)oc_fs_lock(fd, LOCK_EX, OC_FS_LOCK_TIMEOUT_MS);
     if (marker_fresh(remote, fd)) {
       report = false;
     } else {
@@ -218,7 +232,7 @@ static void redis_key(const value_kind *kind, const oc_digest *key,
  * oc_redis_get's status, for settle() to count. */
 static oc_status fetch(oc_remote *remote, const value_kind *kind,
                        const oc_digest *key, char name[64 + 16],
-                       oc_buffer *value, oc_error *err) {
+                       size_t max_size, oc_buffer *value, oc_error *err) {
   redis_key(kind, key, name);
   if (marked_down(remote)) {
     remote->delta.value[OC_STAT_REMOTE_SKIPPED]++;
@@ -226,7 +240,7 @@ static oc_status fetch(oc_remote *remote, const value_kind *kind,
   }
   if (!connect_if_needed(remote))
     return OC_IO_ERROR;
-  oc_status status = oc_redis_get(remote->redis, name, value, err);
+  oc_status status = oc_redis_get(remote->redis, name, max_size, value, err);
   if (status == OC_IO_ERROR)
     fault(remote, err->message);
   return status;
@@ -265,10 +279,19 @@ oc_status oc_remote_get(oc_remote *remote, const oc_digest *key,
                         oc_entry_contents *contents, oc_entry_meta *meta) {
   char name[64 + 16];
   oc_error err = {0};
-  oc_status status = fetch(remote, &object_kind, key, name, entry, &err);
+  /* The biggest value a valid entry can be: anything larger is refused
+   * from its length header, before it is read. */
+  size_t max_size = OC_STORE_ENTRY_FILE_FOR(remote->max_object_size);
+  oc_status status =
+      fetch(remote, &object_kind, key, name, max_size, entry, &err);
+  size_t payload = 0;
   if (status == OC_OK)
-    status = oc_entry_decode_outputs(entry->data, entry->size, key, contents,
-                                     meta, &err);
+    status = oc_sign_check(remote->secret, OC_SIGN_ENTRY, key, entry->data,
+                           entry->size, &payload, &err);
+  if (status == OC_OK)
+    status = oc_entry_decode_outputs_limited(entry->data, payload, key,
+                                             remote->max_object_size,
+                                             contents, meta, &err);
   if (status == OC_OK) {
     status = oc_entry_require(contents, required, n, &err);
     if (status != OC_OK)
@@ -283,9 +306,15 @@ oc_status oc_remote_get_manifest(oc_remote *remote, const oc_digest *direct_key,
                                  oc_manifest *out) {
   char name[64 + 16];
   oc_error err = {0};
-  oc_status status = fetch(remote, &manifest_kind, direct_key, name, raw, &err);
+  oc_status status =
+      fetch(remote, &manifest_kind, direct_key, name,
+            OC_MANIFEST_MAX_SIZE + OC_SIGN_TRAILER_SIZE, raw, &err);
+  size_t payload = 0;
   if (status == OC_OK)
-    status = oc_manifest_decode(raw->data, raw->size, out, &err);
+    status = oc_sign_check(remote->secret, OC_SIGN_MANIFEST, direct_key,
+                           raw->data, raw->size, &payload, &err);
+  if (status == OC_OK)
+    status = oc_manifest_decode(raw->data, payload, out, &err);
   settle(remote, &manifest_kind, lookup, status, name, raw->size, &err);
   if (status == OC_OK || status == OC_IO_ERROR)
     return status;

@@ -65,7 +65,8 @@ bool oc_remote_writable(const oc_remote *remote);
 oc_status oc_remote_get_manifest(oc_remote *remote, const oc_digest *direct_key,
                                  bool lookup, oc_buffer *raw, oc_manifest *out);
 
-/* Uploads an encoded manifest, under the same conditions as oc_remote_put;
+/* Uploads an encoded (and, with a secret, signed) manifest, under the same
+ * conditions as oc_remote_put;
  * counted in remote_manifest_writes. */
 void oc_remote_put_manifest(oc_remote *remote, const oc_digest *direct_key,
                             const void *data, size_t size);

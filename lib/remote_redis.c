@@ -1,6 +1,8 @@
 /* remote_redis.c - the Redis protocol for the remote tier (remote_redis.h),
- * through hiredis' blocking API with a connect timeout and an operation
- * timeout. Binary-safe (commands go through redisCommandArgv). Messages
+ * through hiredis' blocking API with a connect timeout and, per command,
+ * one deadline for the whole exchange (the socket timeout is re-armed with
+ * what is left before every read and write), and a cap on the size of a
+ * reply checked from its length header before the body is read. Binary-safe (commands go through redisCommandArgv). Messages
  * name the server as host:port or the socket path, never the password.
  *
  * SIGPIPE: hiredis writes with write(2), so a server that went away would
@@ -11,6 +13,7 @@
 #include <hiredis/hiredis.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@
 
 struct oc_redis {
   redisContext *context;
+  uint32_t op_ms; /* the deadline of one whole command */
   char where[160]; /* "host:port" or the socket path, for messages */
 };
 
@@ -57,22 +61,117 @@ static struct timeval to_timeval(uint32_t ms) {
   return tv;
 }
 
-/* Runs one command; NULL with a message when the connection failed. */
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sets the socket timeout to what is left until deadline; false when
+ * nothing is left. hiredis' own timeout is per system call, so a server
+ * trickling a byte at a time could hold us forever under it. */
+static bool arm_deadline(oc_redis *redis, long long deadline) {
+  long long left = deadline - now_ms();
+  if (left <= 0)
+    return false;
+  return redisSetTimeout(redis->context, to_timeval((uint32_t)left)) ==
+         REDIS_OK;
+}
+
+/* Looks at the unparsed start of the reply: a bulk string longer than
+ * max_bulk is refused from its "$<length>" line, before its bytes are
+ * read. 1: checked (or not a bulk), 0: the line is not complete yet, -1:
+ * too long or malformed (why says which). */
+static int check_bulk_header(const redisReader *reader, size_t max_bulk,
+                             const char **why) {
+  const char *p = reader->buf + reader->pos;
+  size_t avail = reader->len - reader->pos;
+  if (avail == 0)
+    return 0;
+  if (p[0] != '$' || max_bulk == 0)
+    return 1;
+  const char *nl = memchr(p, '\n', avail);
+  if (!nl)
+    return avail > 24 ? (*why = "malformed reply", -1) : 0;
+  long long len = 0;
+  for (const char *q = p + 1; q < nl && *q != '\r'; q++) {
+    if (*q == '-' && q == p + 1)
+      return 1; /* $-1: nil */
+    if (*q < '0' || *q > '9' || len > (long long)1 << 50)
+      return *why = "malformed reply", -1;
+    len = len * 10 + (*q - '0');
+  }
+  if ((unsigned long long)len > max_bulk) {
+    *why = "reply is larger than any acceptable value (refused unread)";
+    return -1;
+  }
+  return 1;
+}
+
+/* Runs one command with one deadline for the whole exchange (op_ms from
+ * sending the first byte to the last byte of the reply); NULL with a
+ * message when it failed or timed out. A bulk reply longer than max_bulk
+ * (0: no limit) is refused from its length header. */
 static redisReply *command(oc_redis *redis, int argc, const char **argv,
-                           const size_t *lens, oc_error *err) {
+                           const size_t *lens, size_t max_bulk,
+                           oc_error *err) {
+  redisContext *c = redis->context;
+  if (redisAppendCommandArgv(c, argc, argv, lens) != REDIS_OK) {
+    oc_fail(err, OC_IO_ERROR, "redis %s: %s: %s", redis->where, argv[0],
+            c->errstr[0] ? c->errstr : "out of memory");
+    return NULL;
+  }
+  long long deadline = now_ms() + redis->op_ms;
   pipe_guard guard;
   guard_begin(&guard);
-  redisReply *reply = redisCommandArgv(redis->context, argc, argv, lens);
+  const char *why = NULL;
+  int done = 0;
+  while (!why && !done) {
+    if (!arm_deadline(redis, deadline))
+      why = "timed out";
+    else if (redisBufferWrite(c, &done) != REDIS_OK)
+      why = "";
+  }
+  void *reply = NULL;
+  bool header_checked = false;
+  while (!why) {
+    if (!header_checked) {
+      int checked = check_bulk_header(c->reader, max_bulk, &why);
+      if (checked < 0)
+        break;
+      header_checked = checked > 0;
+    }
+    if (header_checked) {
+      if (redisGetReplyFromReader(c, &reply) != REDIS_OK) {
+        why = "";
+        break;
+      }
+      if (reply)
+        break;
+    }
+    if (!arm_deadline(redis, deadline)) {
+      why = "timed out";
+      break;
+    }
+    if (redisBufferRead(c) != REDIS_OK) {
+      why = "";
+      break;
+    }
+  }
   int saved_errno = errno;
   guard_end(&guard);
   if (!reply) {
-    const char *why =
-        redis->context->errstr[0] ? redis->context->errstr : "no reply";
-    /* hiredis reports a timed-out read as a generic I/O error. */
-    if (redis->context->err == REDIS_ERR_IO &&
-        (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK))
-      why = "timed out";
+    if (!why || !why[0]) {
+      why = c->errstr[0] ? c->errstr : "no reply";
+      /* hiredis reports a timed-out read as a generic I/O error. */
+      if (c->err == REDIS_ERR_IO &&
+          (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK))
+        why = "timed out";
+    }
     oc_fail(err, OC_IO_ERROR, "redis %s: %s: %s", redis->where, argv[0], why);
+    /* The connection holds half an exchange: unusable from here on. */
+    if (!c->err)
+      c->err = REDIS_ERR_IO;
   }
   return reply;
 }
@@ -80,7 +179,7 @@ static redisReply *command(oc_redis *redis, int argc, const char **argv,
 /* Sends a command whose only good answer is a status reply ("OK"). */
 static oc_status expect_ok(oc_redis *redis, int argc, const char **argv,
                            const size_t *lens, oc_error *err) {
-  redisReply *reply = command(redis, argc, argv, lens, err);
+  redisReply *reply = command(redis, argc, argv, lens, 0, err);
   if (!reply)
     return OC_IO_ERROR;
   oc_status status = OC_OK;
@@ -122,6 +221,7 @@ oc_status oc_redis_connect(const oc_remote_url *url, uint32_t connect_ms,
     oc_redis_close(redis);
     return status;
   }
+  redis->op_ms = op_ms;
   if (redisSetTimeout(redis->context, to_timeval(op_ms)) != REDIS_OK) {
     oc_status status =
         oc_fail(err, OC_IO_ERROR, "cannot set a timeout on redis %s: %s",
@@ -166,11 +266,11 @@ void oc_redis_close(oc_redis *redis) {
   free(redis);
 }
 
-oc_status oc_redis_get(oc_redis *redis, const char *key, oc_buffer *value,
-                       oc_error *err) {
+oc_status oc_redis_get(oc_redis *redis, const char *key, size_t max_size,
+                       oc_buffer *value, oc_error *err) {
   const char *argv[2] = {"GET", key};
   size_t lens[2] = {3, strlen(key)};
-  redisReply *reply = command(redis, 2, argv, lens, err);
+  redisReply *reply = command(redis, 2, argv, lens, max_size, err);
   if (!reply)
     return OC_IO_ERROR;
   oc_status status;

@@ -19,12 +19,14 @@ oc_status oc_redis_connect(const oc_remote_url *url, uint32_t connect_ms,
                            uint32_t op_ms, oc_redis **out, oc_error *err);
 void oc_redis_close(oc_redis *redis);
 
-/* OC_OK with the value in *value (replacing its contents); OC_NOT_FOUND
+/* OC_OK with the value in *value (replacing its contents); a value over
+ * max_size bytes (0: no limit) is OC_IO_ERROR, refused before it is read.
+ * The whole exchange has one deadline (op_ms of connect). OC_NOT_FOUND
  * when the key is absent; OC_CORRUPT when the key holds something other
  * than a string (a foreign value); OC_IO_ERROR when the server failed or
  * timed out (the connection is then unusable). */
-oc_status oc_redis_get(oc_redis *redis, const char *key, oc_buffer *value,
-                       oc_error *err);
+oc_status oc_redis_get(oc_redis *redis, const char *key, size_t max_size,
+                       oc_buffer *value, oc_error *err);
 
 /* SET key value [PX expiry_ms] (expiry_ms 0: no expiry). OC_IO_ERROR on
  * failure, including an error reply (e.g. a read-only replica). */

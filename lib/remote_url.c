@@ -4,6 +4,7 @@
 #include "objcache/remote_url.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,22 +27,20 @@ static const char *authority_end(const char *start) {
   return p;
 }
 
-/* The '@' ending the user information, if any: the last '@' before the
- * path, so that an unescaped '@' in a password still stays hidden. */
-static const char *userinfo_end(const char *start) {
-  const char *end = authority_end(start);
-  const char *at = NULL;
-  for (const char *p = start; p < end; p++)
-    if (*p == '@')
-      at = p;
-  /* A password holding an unescaped '/' ends the authority early; an '@'
-   * later on still marks user information. */
-  if (!at) {
-    const char *later = strrchr(start, '@');
-    if (later)
-      at = later;
-  }
-  return at;
+/* True when [p, end) is a plausible "host[:port]" (a ':' followed by
+ * something other than digits is a password without its '@'). */
+static bool looks_like_host(const char *p, const char *end) {
+  if (p < end && *p == '[')
+    return true; /* [IPv6]:port: the parser checks the rest */
+  const char *colon = memchr(p, ':', (size_t)(end - p));
+  if (!colon)
+    return true;
+  if (colon + 1 == end)
+    return false;
+  for (const char *q = colon + 1; q < end; q++)
+    if (!isdigit((unsigned char)*q))
+      return false;
+  return true;
 }
 
 void oc_remote_url_redact(const char *text, char *out, size_t out_size) {
@@ -50,11 +49,20 @@ void oc_remote_url_redact(const char *text, char *out, size_t out_size) {
   out[0] = '\0';
   if (!text)
     return;
+  /* Redaction errs on the side of hiding: the user information ends at the
+   * LAST '@' of the text, wherever it is (a password may hold unescaped
+   * '@' and '/': "redis://u:p@ss/word@host"). */
   const char *start = after_scheme(text);
-  const char *at = start ? userinfo_end(start) : strrchr(text, '@');
+  const char *at = strrchr(start ? start : text, '@');
   if (!start)
     start = text;
-  if (!at || at < start) {
+  if (!at) {
+    /* No '@' at all: "redis://:secret" still hides what is not a port. */
+    const char *end = authority_end(start);
+    if (!looks_like_host(start, end)) {
+      snprintf(out, out_size, "%.*s***%s", (int)(start - text), text, end);
+      return;
+    }
     snprintf(out, out_size, "%s", text);
     return;
   }

@@ -45,6 +45,9 @@ oc_status oc_store_open(const oc_config *cfg, oc_store **out, oc_error *err) {
   store->compression_level = cfg->compression_level;
   store->mask = cfg->umask >= 0 ? (cfg->umask & 0777) : -1;
   store->read_only = cfg->read_only;
+  snprintf(store->secret, sizeof store->secret, "%s", cfg->remote_secret);
+  store->max_object_size = cfg->max_object_size ? cfg->max_object_size
+                                                : OC_ENTRY_MAX_CONTENT;
   oc_status remote_status = oc_remote_open(cfg, &store->remote, err);
   if (remote_status != OC_OK) {
     free(store);
@@ -184,10 +187,17 @@ static oc_status local_get(oc_store *store, const oc_digest *key,
 
   oc_buffer raw = {0};
   oc_error detail;
-  status = oc_fs_read_fd(fd, path, OC_STORE_MAX_ENTRY_FILE, &raw, &detail);
+  size_t payload = 0;
+  status = oc_fs_read_fd(fd, path,
+                         OC_STORE_ENTRY_FILE_FOR(store->max_object_size), &raw,
+                         &detail);
   if (status == OC_OK)
-    status = oc_entry_decode_outputs(raw.data, raw.size, key, contents, meta,
-                                     &detail);
+    status = oc_sign_check(store->secret, OC_SIGN_ENTRY, key, raw.data,
+                           raw.size, &payload, &detail);
+  if (status == OC_OK)
+    status = oc_entry_decode_outputs_limited(raw.data, payload, key,
+                                             store->max_object_size, contents,
+                                             meta, &detail);
   /* An entry without every output its compile writes is damaged: never
    * served in part. */
   if (status == OC_OK) {
@@ -299,9 +309,17 @@ oc_status oc_store_put_outputs(oc_store *store, const oc_digest *key,
     return oc_fail(err, OC_INVALID, "oc_store_put_outputs: NULL argument");
   if (store->read_only)
     return OC_OK; /* read_only: serve hits, never add, in either tier */
+  uint64_t total = 0;
+  for (size_t i = 0; i < count; i++)
+    total += outputs[i].size;
+  if (total > store->max_object_size)
+    return OC_OK; /* over max_object_size: not cached, as documented */
   oc_buffer encoded = {0};
   oc_status status = oc_entry_encode_outputs(
       key, outputs, count, meta, store->compression_level, &encoded, err);
+  if (status == OC_OK)
+    status = oc_sign_append(store->secret, OC_SIGN_ENTRY, key, &encoded, 0,
+                            err);
   bool encoded_ok = status == OC_OK;
   if (encoded_ok && !store->remote_only)
     status = write_entry(store, key, &encoded, err);

@@ -6,6 +6,7 @@
 #include "objcache/store.h"
 
 #include "remote.h"
+#include "sign.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -21,14 +22,22 @@ struct oc_store {
   bool read_only;
   oc_remote *remote; /* NULL: no remote tier */
   bool remote_only;  /* with a remote: no local copies at all */
+  char secret[256];  /* remote_secret: sign what we write, check what we read */
+  uint64_t max_object_size; /* bigger objects are neither stored nor read */
   char warning[OC_ERROR_MESSAGE_SIZE]; /* a survived fault, for the caller */
 };
 
 /* Room needed after `objects` for "/xx/<62 hex>" or a temp-file name. */
 #define OC_STORE_ENTRY_PATH_EXTRA 96
 /* The largest entry file a valid entry can be. */
-#define OC_STORE_MAX_ENTRY_FILE \
-  ((size_t)OC_ENTRY_HEADER_SIZE + ZSTD_COMPRESSBOUND(OC_ENTRY_MAX_CONTENT))
+/* The largest stored entry (table, every output's frame overhead and the
+ * signature included) whose outputs hold n bytes in all. */
+#define OC_STORE_ENTRY_FILE_FOR(n)                                             \
+  ((size_t)OC_ENTRY_HEADER_SIZE +                                              \
+   (size_t)OC_ENTRY_MAX_OUTPUTS * (OC_ENTRY_RECORD_SIZE + 1024) +              \
+   ZSTD_COMPRESSBOUND(n) + OC_SIGN_TRAILER_SIZE)
+/* The largest entry file a valid entry can be. */
+#define OC_STORE_MAX_ENTRY_FILE OC_STORE_ENTRY_FILE_FOR(OC_ENTRY_MAX_CONTENT)
 #define OC_STORE_SHARDS 256
 /* Temp files older than this belong to a crashed writer. */
 #define OC_STORE_TEMP_MAX_AGE_SECONDS 3600

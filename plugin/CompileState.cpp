@@ -124,8 +124,11 @@ void CompileState::finish() {
   recordForDirectMode();
   oc_error Err{};
   // After a reported fault the stats are likely unwritable too: one warning
-  // line per compile is enough.
-  if (oc_stats_add(Config.cache_dir, &Delta, &Err) != OC_OK && !Warned) {
+  // line per compile is enough. A read_only cache is expected to be
+  // unwritable (a shared cache others fill): its stats are best effort,
+  // never a warning on every compile.
+  if (oc_stats_add(Config.cache_dir, &Delta, &Err) != OC_OK && !Warned &&
+      !Config.read_only) {
     llvm::errs() << "objcache: warning: cannot update statistics: "
                  << Err.message << "\n";
     Warned = true;
@@ -152,7 +155,10 @@ void CompileState::recordHistory() {
   // cold build). A miss is explained against the previous record first.
   // After a reported fault the cache dir is likely unwritable too: one
   // warning line per compile is enough.
-  if (FactorRecord.empty() || OutputPath == "-" || Result == Outcome::Error)
+  // read_only writes nothing into the cache, which may be someone else's
+  // and unwritable: no warning on every compile either.
+  if (FactorRecord.empty() || OutputPath == "-" || Result == Outcome::Error ||
+      Config.read_only)
     return;
   oc_error Err{};
   if (Result == Outcome::Miss &&

@@ -171,6 +171,9 @@ protected:
       State->Result = Outcome::Disabled;
     else
       classify(*State);
+    // A shared objcache.conf whose sensitive settings were ignored.
+    if (Status == OC_OK && State->Config.warning[0])
+      State->noteFault(State->Config.warning);
     if (State->Result == Outcome::Pending)
       State->Direct = DirectRecorder::start(CI);
     // LLVM IR and bitcode go to clang's stream by a pass after the whole

@@ -116,6 +116,10 @@ bool tool_is_clang22(const oc_config *cfg, const char *path, const char *real,
   bool known = answer_name(real, name_hex);
   static const char *const answers[] = {clang22_answer, other_answer};
   if (known) {
+    /* Validated: a regular file (never a FIFO or a symlink) holding
+     * exactly one of the two answers; anything else is removed, asked
+     * again below and replaced. A wrong "clang-22" for another compiler is
+     * caught by the plugin probe (plugin_probe.c). */
     int which = oc_probe_answer_get(cfg, name_hex, answers, 2);
     if (which >= 0)
       return which == 0;

@@ -680,6 +680,10 @@ static int run_compiler(const char *path, char **args, const char *record_path,
 static int compile_and_record(direct_ctx *ctx, const char *path,
                               const char *flag, char **argv, bool add_color) {
   char record[PATH_MAX + 96];
+  /* read_only adds no manifest, so there is nothing to record (and the
+   * cache may well be unwritable: no warning on every compile). */
+  if (ctx->cfg->read_only)
+    return -1;
   if (oc_direct_record_path(ctx->cfg, record, sizeof record, NULL) != OC_OK)
     return -1; /* the plugin will report the unusable cache */
 

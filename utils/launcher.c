@@ -241,7 +241,14 @@ int tool_launch(char **argv) {
   oc_config cfg;
   oc_error err;
   oc_status status = oc_config_load(&cfg, &err);
-  if ((status != OC_OK && status != OC_BAD_CONFIG) || cfg.disable)
+  if (status != OC_OK && status != OC_BAD_CONFIG) {
+    /* An unreadable conf (a FIFO, a device) or no cache directory at all:
+     * the plugin would not run either, so this is the one warning. */
+    fprintf(stderr, "objcache: warning: %s; compiling without the cache\n",
+            err.message);
+    return exec_compiler(path, argv);
+  }
+  if (cfg.disable)
     return exec_compiler(path, argv);
 
   char plugin[PATH_MAX], why[2 * PATH_MAX + 64];
@@ -254,6 +261,9 @@ int tool_launch(char **argv) {
     return exec_compiler(path, argv);
   char flag[PATH_MAX + 16];
   snprintf(flag, sizeof flag, "-fpass-plugin=%s", plugin);
+  /* A plugin that will not load never fails the build. */
+  if (!tool_plugin_usable(&cfg, path, real, name, plugin, flag))
+    return exec_compiler(path, argv);
   if (cfg.direct) {
     int rc = tool_direct(&cfg, path, real, plugin, flag, argv);
     if (rc >= 0)

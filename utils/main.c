@@ -100,6 +100,8 @@ static int bad_usage(const char *message, const char *what) {
 static int load_config(oc_config *cfg) {
   oc_error err = {0};
   oc_status status = oc_config_load(cfg, &err);
+  if (cfg->warning[0])
+    fprintf(stderr, "objcache: warning: %s\n", cfg->warning);
   if (status == OC_OK)
     return TOOL_OK;
   fprintf(stderr, "objcache: %s\n", err.message);

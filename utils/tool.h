@@ -115,6 +115,14 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
  * (installed) or ../lib/objcache.so (build tree) into out. false with a
  * message in `why` when it cannot be found. */
 bool tool_plugin_path(char *out, size_t out_size, char *why, size_t why_size);
+
+/* plugin_probe.c: whether the compiler at path (resolved: real, run as
+ * name) loads plugin (given as flag, "-fpass-plugin=..."); asked once per
+ * pair of identities and kept in compilers/. false (after one warning)
+ * means compile without the cache. */
+bool tool_plugin_usable(const oc_config *cfg, const char *path,
+                        const char *real, const char *name,
+                        const char *plugin, const char *flag);
 /* The resolved path of this executable (from /proc/self/exe), cached. */
 const char *tool_self_path(void);
 

@@ -10,7 +10,16 @@
  * OBJCACHE_REMOTE where it sets the empty value. Source names: "default",
  * "file", "environment". See docs/store.md for every key. The remote URL
  * may hold a password: display and error messages show it redacted
- * (remote_url.h), never as given. */
+ * (remote_url.h), never as given; remote_secret is never shown at all.
+ *
+ * Trust (like git's safe.directory): the settings that send data somewhere
+ * or write outside the cache (logfile, remote, remote_secret, umask, debug)
+ * are taken from objcache.conf only when both the file and the cache
+ * directory are owned by the user, root or the group named by
+ * OBJCACHE_TRUSTED_GROUP (a name or a number), and neither is writable by
+ * others nor by a group other than that one, root's or the user's private
+ * group (named after the user, no other members). Otherwise they are ignored and
+ * cfg->warning says so; the other settings still apply. */
 #ifndef OBJCACHE_CONFIG_H
 #define OBJCACHE_CONFIG_H
 
@@ -52,6 +61,8 @@ typedef enum oc_config_key {
   OC_CONFIG_REMOTE_READ_ONLY,       /* bool, default false: never write the remote */
   OC_CONFIG_VERIFY,                 /* percent 0..100 (two decimals) of hits recompiled and compared, default 0 */
   OC_CONFIG_BASE_DIR,               /* absolute dirs, ':'-separated, default empty */
+  OC_CONFIG_REMOTE_SECRET,          /* secret for signing values, default empty; never shown */
+  OC_CONFIG_MAX_OBJECT_SIZE,        /* size, default 512M: bigger objects are not cached */
   /* clang-format on */
   OC_CONFIG_KEY_COUNT
 } oc_config_key;
@@ -82,6 +93,11 @@ typedef struct oc_config {
    * taken relative to the working directory in the direct key and the
    * manifest (basedir.h). Colon-separated absolute paths, "" for none. */
   char base_dir[PATH_MAX];
+  char remote_secret[256];   /* empty: values are neither signed nor checked */
+  uint64_t max_object_size;  /* largest object stored or accepted */
+  /* A survived problem to show once (a shared objcache.conf whose
+   * sensitive settings were ignored), or empty. */
+  char warning[OC_ERROR_MESSAGE_SIZE];
   oc_config_source source[OC_CONFIG_KEY_COUNT];
 } oc_config;
 
@@ -104,6 +120,18 @@ void oc_config_format_value(const oc_config *cfg, oc_config_key key,
 
 /* Parses "10G", "512M", "1.5G", "100000" into bytes; false on bad input. */
 bool oc_parse_size(const char *text, uint64_t *bytes);
+
+/* Applies the `key = value` text of a conf file (`path` is for messages)
+ * to cfg, as oc_config_load does for objcache.conf. With trusted false the
+ * sensitive settings are skipped and named in cfg->warning (with `why`).
+ * Errors as oc_config_load. For tests and fuzzers. */
+oc_status oc_config_parse_text(oc_config *cfg, const char *text, size_t size,
+                               const char *path, bool trusted,
+                               const char *why, oc_error *err);
+
+/* Whether a setting is one a shared objcache.conf may set only when
+ * trusted (see the top of this file). */
+bool oc_config_key_sensitive(oc_config_key key);
 
 /* Sets key = value in <cache_dir>/objcache.conf (creating it), validating
  * the value first. Used by `objcache -M`. */

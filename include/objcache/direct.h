@@ -36,7 +36,8 @@
  * is not a regular file, has changed.
  *
  * The compiler-probe cache: <cache_dir>/compilers/<name>, facts about a
- * compiler that cost a process to learn. */
+ * compiler (and whether it loads the plugin) that cost a process to
+ * learn. Its files are read as untrusted: regular files only, validated. */
 #ifndef OBJCACHE_DIRECT_H
 #define OBJCACHE_DIRECT_H
 
@@ -104,8 +105,9 @@ const char *oc_direct_record_decode(const void *data, size_t size,
 void oc_direct_record_free(oc_direct_record *rec);
 
 /* Creates path (O_EXCL, mode 0600: a second translation unit of the same
- * process must not pass off its files as the first one's) and writes the
- * encoded record into it; a failed write leaves no file. */
+ * process must not pass off its files as the first one's; no symlink is
+ * followed, and an existing file is left alone) and writes the encoded
+ * record into it; a failed write leaves no file. */
 oc_status oc_direct_record_write(const char *path, const oc_direct_record *rec,
                                  oc_error *err);
 
@@ -156,15 +158,18 @@ bool oc_probe_cache_get(const oc_config *cfg, const char *name, char *text,
 void oc_probe_cache_put(const oc_config *cfg, const char *name,
                         const char *text);
 
-/* A probe answer file: one of `answers`. get: the index of the answer the
- * file holds, -1 when there is none (a damaged file is removed). create:
- * makes the file unless it exists (link(2), so of parallel writers exactly
- * one creates it); true when this process created it or could not write
- * it at all. */
+/* A probe answer file holds exactly one of a few `answers`. get: the
+ * index of the answer the file holds, -1 when there is none (a regular
+ * file only, never a FIFO or a symlink; a damaged file is removed).
+ * create: makes the file unless it exists (link(2), so of parallel writers
+ * exactly one creates it); true when this process created it or could not
+ * write it at all. put: writes it, replacing any (rename(2)), best effort. */
 int oc_probe_answer_get(const oc_config *cfg, const char *name,
                         const char *const *answers, size_t count);
 bool oc_probe_answer_create(const oc_config *cfg, const char *name,
                             const char *answer);
+void oc_probe_answer_put(const oc_config *cfg, const char *name,
+                         const char *answer);
 
 #ifdef __cplusplus
 }

@@ -99,6 +99,29 @@ oc_status oc_entry_decode_outputs(const void *data, size_t size,
                                   oc_entry_contents *out, oc_entry_meta *meta,
                                   oc_error *err);
 
+/* Decompression bounds (issue 18): an output up to OC_ENTRY_RATIO_FLOOR
+ * is always accepted; a bigger one must come from at most
+ * OC_ENTRY_MAX_RATIO times fewer compressed bytes. A 32 KiB run of zstd RLE
+ * blocks claiming GiBs is refused from the table, before any output room
+ * is allocated; the encoder refuses such outputs too, so a valid entry is
+ * never one the decoder would refuse. */
+#define OC_ENTRY_RATIO_FLOOR ((uint64_t)64 << 20)
+#define OC_ENTRY_MAX_RATIO 1024
+
+/* OC_OK when usize bytes of content from csize compressed bytes are within
+ * max_content and the ratio bound above; OC_CORRUPT saying which not. */
+oc_status oc_entry_check_expansion(uint64_t csize, uint64_t usize,
+                                   uint64_t max_content, oc_error *err);
+
+/* oc_entry_decode_outputs with a smaller limit on the outputs' total size
+ * (the store passes the max_object_size setting): an entry claiming more
+ * is OC_CORRUPT before anything is decompressed. */
+oc_status oc_entry_decode_outputs_limited(const void *data, size_t size,
+                                          const oc_digest *expected_key,
+                                          uint64_t max_content,
+                                          oc_entry_contents *out,
+                                          oc_entry_meta *meta, oc_error *err);
+
 /* The output called name, or NULL. */
 const oc_entry_output *oc_entry_find(const oc_entry_contents *contents,
                                      const char *name);

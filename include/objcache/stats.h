@@ -8,6 +8,8 @@
 #define OBJCACHE_STATS_H
 
 #include "objcache/status.h"
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -83,6 +85,9 @@ oc_status oc_stats_add(const char *cache_dir, const oc_stats *delta,
  * reported as OC_CORRUPT naming the file; an unreadable one as OC_IO_ERROR.
  * With several problems the first is reported. */
 oc_status oc_stats_read(const char *cache_dir, oc_stats *out, oc_error *err);
+/* Parses the text of one stats file into *out; false when malformed. The
+ * parser oc_stats_add and oc_stats_read use, for tests and fuzzers. */
+bool oc_stats_parse(const void *data, size_t size, oc_stats *out);
 oc_status oc_stats_zero(const char *cache_dir, oc_error *err);
 
 /* Convenience: add `by` to one counter. */

@@ -64,6 +64,14 @@ config.environment["OC_ENTRY_TOOL"] = os.path.join(
 if os.geteuid() == 0:
     config.available_features.add("root")
 
+# Tests that run a command as another user (a uid without a passwd entry).
+if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv"):
+    config.available_features.add("root-setpriv")
+
+# test/lit/remote/tls-tunnel.test runs the documented spiped tunnel.
+if shutil.which("spiped"):
+    config.available_features.add("spiped")
+
 # test/lit/remote/ starts its own redis-server (CI installs it).
 if shutil.which("redis-server") and shutil.which("redis-cli"):
     config.available_features.add("redis")

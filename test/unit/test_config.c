@@ -33,6 +33,7 @@ static int setup(void **unused) {
     return -1;
   snprintf(cache, sizeof cache, "%s/cache", root);
   mkdir(cache, 0777);
+  chmod(cache, 0755); /* trusted whatever the umask (config.h) */
   setenv("OBJCACHE_DIR", cache, 1);
   setenv("HOME", root, 1);
   return 0;
@@ -54,6 +55,7 @@ static void write_conf(const char *text) {
   assert_non_null(f);
   fputs(text, f);
   fclose(f);
+  chmod(path, 0644);
 }
 
 static char *read_conf(void) {
@@ -176,11 +178,15 @@ static void every_key_from_file_and_env(void **unused) {
              "remote = redis://host:6379\nread_only = yes\n"
              "remote_only = 1\nremote_connect_timeout = 250ms\n"
              "remote_timeout = 3s\nremote_expiry = 7d\n"
-             "remote_read_only = yes\nverify = 2.5\nbase_dir = /work:/src/p\n");
+             "remote_read_only = yes\nverify = 2.5\nbase_dir = /work:/src/p\n"
+             "remote_secret = 0123456789abcdef\nmax_object_size = 64M\n");
   oc_config cfg;
   oc_error err;
   assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
   assert_int_equal(cfg.verify, 250);
+  assert_string_equal(cfg.warning, "");
+  assert_string_equal(cfg.remote_secret, "0123456789abcdef");
+  assert_int_equal(cfg.max_object_size, (uint64_t)64 << 20);
   assert_true(cfg.disable);
   assert_int_equal(cfg.max_size, (uint64_t)300 << 20);
   assert_int_equal(cfg.compression_level, -5);
@@ -248,6 +254,13 @@ typedef struct bad_case {
   const char *value;
   const char *expected; /* a piece of the accepted-values text */
 } bad_case;
+
+/* The value as messages quote it: a port that is not a number may be a
+ * password without its '@', so it is redacted (issue 18). */
+static const char *shown_as(const bad_case *c) {
+  return strcmp(c->value, "redis://cache:http") == 0 ? "redis://***"
+                                                     : c->value;
+}
 
 static const bad_case bad_cases[] = {
     {"disable", "maybe", "true, false"},
@@ -353,7 +366,7 @@ static void bad_values_in_file_name_key_value_and_line(void **unused) {
     assert_int_equal(err.status, OC_BAD_CONFIG);
     char needle[256];
     snprintf(needle, sizeof needle, "objcache.conf line 3: %s = \"%s\"",
-             c->key, c->value);
+             c->key, shown_as(c));
     assert_contains(err.message, needle);
     assert_contains(err.message, c->expected);
     /* cfg stays usable: the directory and the good line are in place. */
@@ -381,7 +394,8 @@ static void bad_values_in_env_name_the_variable(void **unused) {
     oc_error err;
     assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG);
     char needle[256];
-    snprintf(needle, sizeof needle, "%s=\"%s\"", var, c->value);
+    snprintf(needle, sizeof needle, "%s=\"%s\"", var,
+             shown_as(c));
     assert_contains(err.message, needle);
     assert_contains(err.message, c->expected);
     assert_string_equal(cfg.cache_dir, cache);
@@ -642,6 +656,145 @@ static void set_in_file_creates_dir_and_file(void **unused) {
   assert_contains(err.message, file);
 }
 
+/* issue 18: a conf file others can write (or the directory holding it) sets
+ * only the harmless settings; the sensitive ones are ignored and named in
+ * one warning. */
+static void untrusted_conf_ignores_sensitive_settings(void **unused) {
+  (void)unused;
+  const char *text = "max_size = 3M\nlogfile = /tmp/victim\n"
+                     "remote = redis://attacker:6379\numask = 000\n"
+                     "debug = true\nremote_secret = 0123456789abcdef\n";
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/objcache.conf", cache);
+  oc_config cfg;
+  oc_error err;
+  /* Trusted: everything applies, no warning. */
+  write_conf(text);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_string_equal(cfg.logfile, "/tmp/victim");
+  assert_string_equal(cfg.warning, "");
+
+  /* The file writable by others. */
+  chmod(path, 0666);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_int_equal(cfg.max_size, (uint64_t)3 << 20);
+  assert_string_equal(cfg.logfile, "");
+  assert_string_equal(cfg.remote, "");
+  assert_string_equal(cfg.remote_secret, "");
+  assert_int_equal(cfg.umask, -1);
+  assert_false(cfg.debug);
+  assert_int_equal(cfg.source[OC_CONFIG_LOGFILE], OC_SOURCE_DEFAULT);
+  assert_contains(cfg.warning,
+                  "ignoring logfile, remote, umask, debug, remote_secret");
+  assert_contains(cfg.warning, "writable by others");
+  assert_null(strstr(cfg.warning, "0123456789abcdef"));
+
+  /* The cache directory writable by others. */
+  chmod(path, 0644);
+  chmod(cache, 0777);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_string_equal(cfg.logfile, "");
+  assert_contains(cfg.warning, "writable by others");
+  chmod(cache, 0755);
+
+  /* Group-writable: trusted only when OBJCACHE_TRUSTED_GROUP names that
+   * group. */
+  chmod(path, 0664);
+  /* A group that is neither root's nor a private one (needs root to
+   * arrange; root's group and the user's private group are trusted). */
+  if (geteuid() == 0 && chown(path, (uid_t)-1, 12346) == 0) {
+    assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+    assert_string_equal(cfg.logfile, "");
+    assert_contains(cfg.warning, "writable by group 12346");
+    setenv("OBJCACHE_TRUSTED_GROUP", "12346", 1);
+    assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+    assert_string_equal(cfg.logfile, "/tmp/victim");
+    assert_string_equal(cfg.warning, "");
+    unsetenv("OBJCACHE_TRUSTED_GROUP");
+    assert_int_equal(chown(path, (uid_t)-1, getegid()), 0);
+  }
+
+  /* Owned by another user (needs root to arrange). */
+  chmod(path, 0644);
+  if (geteuid() == 0 && chown(path, 12345, 12345) == 0) {
+    assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+    assert_string_equal(cfg.logfile, "");
+    assert_contains(cfg.warning, "owned by uid 12345");
+    /* The environment still sets them: it is the user's own. */
+    setenv("OBJCACHE_LOGFILE", "/tmp/mine", 1);
+    assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+    assert_string_equal(cfg.logfile, "/tmp/mine");
+    unsetenv("OBJCACHE_LOGFILE");
+  }
+}
+
+/* issue 18: a FIFO or a device as objcache.conf is refused at once (it used
+ * to hang every compile, or grow without bound for /dev/zero). */
+static void special_conf_files_do_not_hang(void **unused) {
+  (void)unused;
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/objcache.conf", cache);
+  oc_config cfg;
+  oc_error err;
+  assert_int_equal(mkfifo(path, 0644), 0);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_IO_ERROR);
+  assert_contains(err.message, "not a regular file");
+  assert_string_equal(cfg.cache_dir, cache);
+  /* -M refuses to rewrite it as well, without blocking. */
+  assert_int_equal(oc_config_set_in_file(&cfg, OC_CONFIG_DEBUG, "1", &err),
+                   OC_IO_ERROR);
+  unlink(path);
+  assert_int_equal(symlink("/dev/zero", path), 0);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_IO_ERROR);
+  unlink(path);
+  /* Bigger than any conf: refused, not read. */
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  assert_int_equal(fseek(f, 2 << 20, SEEK_SET), 0);
+  fputc('\n', f);
+  fclose(f);
+  chmod(path, 0644);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_IO_ERROR);
+}
+
+/* issue 18: the secret is never shown; a conf holding it or a password is
+ * created (or made) 0600. */
+static void secrets_stay_private(void **unused) {
+  (void)unused;
+  oc_config cfg;
+  oc_error err;
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  cfg.umask = 022;
+  assert_int_equal(oc_config_set_in_file(&cfg, OC_CONFIG_MAX_SIZE, "1G", &err),
+                   OC_OK);
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/objcache.conf", cache);
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0644);
+  assert_int_equal(oc_config_set_in_file(&cfg, OC_CONFIG_REMOTE,
+                                         "redis://:pw@cache:6379", &err),
+                   OC_OK);
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  unlink(path);
+  assert_int_equal(oc_config_set_in_file(&cfg, OC_CONFIG_REMOTE_SECRET,
+                                         "a-long-enough-secret", &err),
+                   OC_OK);
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_OK);
+  assert_string_equal(cfg.remote_secret, "a-long-enough-secret");
+  char out[256];
+  oc_config_format_value(&cfg, OC_CONFIG_REMOTE_SECRET, out, sizeof out);
+  assert_string_equal(out, "(set)");
+  /* A bad secret is reported without quoting it. */
+  setenv("OBJCACHE_REMOTE_SECRET", "short-secret", 1);
+  assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG);
+  assert_null(strstr(err.message, "short-secret"));
+  unsetenv("OBJCACHE_REMOTE_SECRET");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(defaults, setup, teardown),
@@ -663,6 +816,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(remote_password_never_shown, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(set_in_file, setup, teardown),
+      cmocka_unit_test_setup_teardown(untrusted_conf_ignores_sensitive_settings,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(special_conf_files_do_not_hang, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(secrets_stay_private, setup, teardown),
       cmocka_unit_test_setup_teardown(set_in_file_creates_dir_and_file, setup,
                                       teardown),
   };

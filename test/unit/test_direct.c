@@ -227,13 +227,19 @@ static void test_record_file(void **unused) {
   assert_null(oc_direct_record_read(path, &rec));
   assert_string_equal(rec.output, "/out/a.o");
   oc_direct_record_free(&rec);
-  /* A second writer finds the file taken: it fails and removes it, so no
-   * one reads one compile's record as another's. */
+  /* A second writer finds the file taken and fails; the file is not its
+   * to remove (OBJCACHE_DIRECT_RECORD may name anything). */
   oc_error err = {0};
   assert_int_not_equal(oc_direct_record_write(path, &in, &err), OC_OK);
   assert_non_null(strstr(err.message, "cannot create"));
-  assert_int_not_equal(access(path, F_OK), 0);
-  assert_int_equal(oc_direct_record_write(path, &in, NULL), OC_OK);
+  assert_int_equal(access(path, F_OK), 0);
+  /* Nor is a symlink followed. */
+  oc_direct_record_remove(path);
+  char target[PATH_MAX + 16];
+  snprintf(target, sizeof target, "%s/target", root);
+  assert_int_equal(symlink(target, path), 0);
+  assert_int_not_equal(oc_direct_record_write(path, &in, NULL), OC_OK);
+  assert_int_not_equal(access(target, F_OK), 0);
   oc_direct_record_remove(path);
   assert_int_not_equal(access(path, F_OK), 0);
 }
@@ -462,9 +468,17 @@ static void test_probe_cache(void **unused) {
   assert_false(oc_probe_answer_create(&cfg, "id", "clang-22\n"));
   assert_int_equal(oc_probe_answer_get(&cfg, "id", answers, 2), 1);
   snprintf(path, sizeof path, "%s/compilers/id", cfg.cache_dir);
-  write_file(path, "garbage\n");
+  write_file(path, "other\nx");
   assert_int_equal(oc_probe_answer_get(&cfg, "id", answers, 2), -1);
   assert_int_not_equal(access(path, F_OK), 0); /* removed */
+  /* A FIFO planted there is refused without hanging, and removed. */
+  assert_int_equal(mkfifo(path, 0600), 0);
+  assert_int_equal(oc_probe_answer_get(&cfg, "id", answers, 2), -1);
+  assert_int_not_equal(access(path, F_OK), 0);
+  /* put replaces whatever is there. */
+  oc_probe_answer_put(&cfg, "id", "other\n");
+  oc_probe_answer_put(&cfg, "id", "clang-22\n");
+  assert_int_equal(oc_probe_answer_get(&cfg, "id", answers, 2), 0);
 }
 
 static void test_path_clean(void **unused) {

@@ -353,6 +353,82 @@ static void claimed_size_does_not_drive_allocation(void **unused) {
   oc_buffer_free(&e);
 }
 
+/* issue 18: a small entry whose zstd frame really expands to 256 MiB of
+ * zeros (RLE blocks; its checksum is wrong, as a forger's would be) used to
+ * grow the output buffer to 256 MiB before the checksum refused it. The
+ * ratio bound refuses it from the header, with no output room at all. */
+static void decompression_bomb_is_refused_unread(void **unused) {
+  (void)unused;
+  const size_t big = (size_t)256 << 20;
+  static uint8_t zeros[1 << 20];
+  ZSTD_CCtx *cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setPledgedSrcSize(cctx, big);
+  oc_buffer frame = {0};
+  oc_buffer_reserve(&frame, 1 << 20);
+  uint8_t out[1 << 16];
+  for (size_t done = 0; done < big; done += sizeof zeros) {
+    ZSTD_inBuffer in = {zeros, sizeof zeros, 0};
+    ZSTD_EndDirective end =
+        done + sizeof zeros == big ? ZSTD_e_end : ZSTD_e_continue;
+    size_t left;
+    do {
+      ZSTD_outBuffer o = {out, sizeof out, 0};
+      left = ZSTD_compressStream2(cctx, &o, &in, end);
+      assert_false(ZSTD_isError(left));
+      oc_buffer_append(&frame, out, o.pos);
+    } while (in.pos < in.size || (end == ZSTD_e_end && left != 0));
+  }
+  ZSTD_freeCCtx(cctx);
+  assert_true(frame.size < (size_t)256 << 10); /* well under 256 KiB */
+
+  oc_digest key = key_of("bomb");
+  oc_buffer e = encode(&key, "x", 1, 1);
+  e.size = O_PAYLOAD;
+  oc_buffer_append(&e, frame.data, frame.size);
+  put64(e.data + O_USIZE, big);
+  put64(e.data + O_CSIZE, frame.size);
+  fix_table(e.data);
+  oc_buffer got = {0};
+  oc_error err;
+  assert_int_equal(oc_entry_decode(e.data, e.size, &key, &got, NULL, &err),
+                   OC_CORRUPT);
+  assert_non_null(strstr(err.message, "decompression bomb"));
+  assert_true(got.capacity < (1u << 20)); /* nothing was allocated for it */
+  oc_buffer_free(&got);
+
+  /* The encoder refuses such content too: never stored, never refused. */
+  uint8_t *content = calloc(1, big);
+  assert_non_null(content);
+  oc_buffer enc = {0};
+  assert_int_equal(oc_entry_encode(&key, content, big, NULL, 1, &enc, &err),
+                   OC_INVALID);
+  assert_non_null(strstr(err.message, "not cached"));
+  free(content);
+  oc_buffer_free(&enc);
+
+  /* max_object_size: a valid entry over the caller's limit is refused
+   * before decompression; within it, it decodes. */
+  uint8_t text[4096];
+  fill_text(text, sizeof text);
+  oc_buffer ok = encode(&key, text, sizeof text, 1);
+  oc_entry_contents contents = {0};
+  assert_int_equal(oc_entry_decode_outputs_limited(ok.data, ok.size, &key,
+                                                   4095, &contents, NULL,
+                                                   &err),
+                   OC_CORRUPT);
+  assert_non_null(strstr(err.message, "max_object_size"));
+  assert_int_equal(oc_entry_decode_outputs_limited(ok.data, ok.size, &key,
+                                                   4096, &contents, NULL,
+                                                   &err),
+                   OC_OK);
+  assert_int_equal(contents.outputs[0].size, sizeof text);
+  oc_entry_contents_free(&contents);
+  oc_buffer_free(&got);
+  oc_buffer_free(&ok);
+  oc_buffer_free(&e);
+  oc_buffer_free(&frame);
+}
+
 static void two_frames_are_rejected(void **unused) {
   (void)unused;
   uint8_t content[1000];
@@ -603,6 +679,7 @@ int main(void) {
       cmocka_unit_test(lying_sizes),
       cmocka_unit_test(claimed_size_does_not_drive_allocation),
       cmocka_unit_test(two_frames_are_rejected),
+      cmocka_unit_test(decompression_bomb_is_refused_unread),
       cmocka_unit_test(wrong_key),
       cmocka_unit_test(header_bit_flips),
       cmocka_unit_test(payload_bit_flips),

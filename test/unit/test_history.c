@@ -1,6 +1,7 @@
 /* test_history.c - oc_record_diff's wording and the history store behind
  * `objcache --explain`: what a person reads when a compile missed. */
 #include "objcache/history.h"
+#include "objcache/hash.h"
 
 #include <setjmp.h> /* cmocka needs these before its header */
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,8 +321,35 @@ static void test_unwritable_cache_is_an_error(void **state) {
   assert_non_null(strstr(err.message, "/proc/oc-no-such"));
 }
 
+/* issue 18: a symlink planted at history/<hash> (or history/) must not
+ * redirect the record's writes outside the cache. */
+static void test_symlinked_history_dir_is_refused(void **state) {
+  oc_config *cfg = *state;
+  record(cfg, "/src/foo.o", "a\tb\t1\n"); /* creates history/<hash> */
+  oc_digest digest = oc_hash_bytes("/src/foo.o", strlen("/src/foo.o"));
+  char hex[OC_DIGEST_HEX_SIZE], dir[PATH_MAX + 100], victim[PATH_MAX + 16];
+  oc_digest_to_hex(&digest, hex);
+  snprintf(dir, sizeof dir, "%s/history/%s", cfg->cache_dir, hex);
+  snprintf(victim, sizeof victim, "%s/victim", cfg->cache_dir);
+  assert_int_equal(mkdir(victim, 0755), 0);
+  char cmd[PATH_MAX * 2 + 32];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+  assert_int_equal(symlink(victim, dir), 0);
+  oc_error err = {0};
+  assert_int_not_equal(
+      oc_history_record(cfg, "/src/foo.o", "a\tb\t2\n", 6, &err), OC_OK);
+  assert_non_null(strstr(err.message, "symlink"));
+  char last[PATH_MAX + 32];
+  snprintf(last, sizeof last, "%s/last", victim);
+  struct stat st;
+  assert_int_not_equal(stat(last, &st), 0); /* nothing written there */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_symlinked_history_dir_is_refused,
+                                      make_cache, remove_cache),
       cmocka_unit_test(test_equal_records_say_nothing),
       cmocka_unit_test(test_single_value_changed),
       cmocka_unit_test(test_added_and_removed_names),

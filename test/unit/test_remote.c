@@ -230,7 +230,7 @@ static void shared_between_machines(void **unused) {
   char name[80];
   redis_name(1, name);
   oc_buffer value = {0};
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_OK);
   oc_redis_close(redis);
   assert_int_equal(value.size, sa.value[OC_STAT_REMOTE_BYTES_UP]);
   assert_memory_equal(value.data, OC_ENTRY_MAGIC, OC_ENTRY_MAGIC_SIZE);
@@ -271,7 +271,7 @@ static void corrupt_and_foreign_values_are_misses(void **unused) {
   char name[80];
   redis_name(1, name);
   oc_buffer value = {0};
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_OK);
 
   /* A flipped payload bit, a truncation, the entry of another key, plain
    * text, and a list under the key. */
@@ -330,14 +330,14 @@ static void read_only_and_remote_only(void **unused) {
   char name[80];
   redis_name(1, name);
   oc_buffer value = {0};
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_NOT_FOUND);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_NOT_FOUND);
   assert_int_equal(stats_of(&ro).value[OC_STAT_REMOTE_WRITES], 0);
 
   /* remote_read_only: no upload either, but the local tier works. */
   oc_config rro = machine("rro");
   rro.remote_read_only = true;
   put_object(&rro, 1, "local only");
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_NOT_FOUND);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_NOT_FOUND);
   assert_true(local_entry_exists(&rro, 1));
   assert_int_equal(stats_of(&rro).value[OC_STAT_REMOTE_WRITES], 0);
 
@@ -346,7 +346,7 @@ static void read_only_and_remote_only(void **unused) {
   oc_config only = machine("only");
   only.remote_only = true;
   put_object(&only, 1, "remote only");
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_OK);
   struct stat st;
   char objects[PATH_MAX + 16];
   snprintf(objects, sizeof objects, "%s/objects", only.cache_dir);
@@ -681,7 +681,7 @@ static void invalid_manifests_are_misses(void **unused) {
   char name[80];
   manifest_redis_name(1, name);
   oc_buffer value = {0};
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_OK);
   value.data[value.size / 2] ^= 0x01;
   oc_buffer entry = {0};
   oc_digest key = key_of(1001);
@@ -744,7 +744,7 @@ static void manifest_tier_settings(void **unused) {
   rro.remote_read_only = true;
   add_candidate(&ro, 1, 10);
   add_candidate(&rro, 1, 10);
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_NOT_FOUND);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_NOT_FOUND);
   assert_false(local_manifest_exists(&ro, 1));
   assert_true(local_manifest_exists(&rro, 1));
   assert_int_equal(stats_of(&rro).value[OC_STAT_REMOTE_MANIFEST_WRITES], 0);
@@ -752,7 +752,7 @@ static void manifest_tier_settings(void **unused) {
   oc_config only = machine("only");
   only.remote_only = true;
   add_candidate(&only, 1, 11);
-  assert_int_equal(oc_redis_get(redis, name, &value, NULL), OC_OK);
+  assert_int_equal(oc_redis_get(redis, name, 0, &value, NULL), OC_OK);
   char objects[PATH_MAX + 16];
   snprintf(objects, sizeof objects, "%s/objects", only.cache_dir);
   struct stat st;
@@ -787,9 +787,191 @@ static void manifest_tier_settings(void **unused) {
   assert_int_equal(s.value[OC_STAT_REMOTE_MANIFEST_WRITES], 0);
 }
 
+/* ---- issue 18: hostile servers and signed values ------------------------ */
+
+/* A fake server on its own unix socket: accepts one connection, reads the
+ * command, then writes `reply` one chunk of `chunk` bytes every `gap_ms`
+ * (gap 0: all at once), then holds the connection open. */
+static pid_t fake_server(const char *path, const char *reply, size_t len,
+                         size_t chunk, int gap_ms) {
+  unlink(path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+  assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+  assert_int_equal(listen(fd, 4), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int c = accept(fd, NULL, NULL);
+    char buf[4096];
+    (void)read(c, buf, sizeof buf);
+    for (size_t off = 0; off < len;) {
+      size_t n = gap_ms && chunk < len - off ? chunk : len - off;
+      if (write(c, reply + off, n) < 0)
+        _exit(0);
+      off += n;
+      if (gap_ms)
+        usleep((useconds_t)gap_ms * 1000);
+    }
+    sleep(30);
+    _exit(0);
+  }
+  close(fd);
+  return pid;
+}
+
+static void end_fake(pid_t pid) {
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
+static oc_redis *connect_fake(const char *path, uint32_t op_ms) {
+  oc_remote_url url;
+  char text[200];
+  snprintf(text, sizeof text, "redis+unix://%s", path);
+  assert_int_equal(oc_remote_url_parse(text, &url, NULL), OC_OK);
+  oc_redis *redis = NULL;
+  oc_error err;
+  if (oc_redis_connect(&url, 1000, op_ms, &redis, &err) != OC_OK)
+    fail_msg("%s", err.message);
+  return redis;
+}
+
+/* A server trickling one byte every 50 ms used to hold a GET for as long as
+ * it liked under a per-syscall timeout; now the whole reply has one
+ * deadline. */
+static void trickling_server_meets_the_deadline(void **unused) {
+  (void)unused;
+  char path[128];
+  snprintf(path, sizeof path, "%s/fake.sock", root);
+  static char reply[256];
+  int n = snprintf(reply, sizeof reply, "$100\r\n");
+  memset(reply + n, 'x', 100);
+  memcpy(reply + n + 100, "\r\n", 2);
+  pid_t pid = fake_server(path, reply, (size_t)n + 102, 1, 50);
+  oc_redis *redis = connect_fake(path, 300);
+  oc_buffer value = {0};
+  oc_error err;
+  struct timeval start;
+  gettimeofday(&start, NULL);
+  assert_int_equal(oc_redis_get(redis, "k", 0, &value, &err), OC_IO_ERROR);
+  long took = elapsed_ms(&start);
+  assert_true(took >= 250);
+  assert_true(took < 1000); /* the trickle needs over 5 s */
+  assert_contains(err.message, "timed out");
+  oc_redis_close(redis);
+  end_fake(pid);
+  oc_buffer_free(&value);
+}
+
+/* A reply longer than the caller accepts is refused from its length
+ * header, before its body is read (it used to be read whole: 600 MB). */
+static void oversized_reply_is_refused_unread(void **unused) {
+  (void)unused;
+  char path[128];
+  snprintf(path, sizeof path, "%s/fake.sock", root);
+  const char *reply = "$600000000\r\nxxxx";
+  pid_t pid = fake_server(path, reply, strlen(reply), 0, 0);
+  oc_redis *redis = connect_fake(path, 2000);
+  oc_buffer value = {0};
+  oc_error err;
+  struct timeval start;
+  gettimeofday(&start, NULL);
+  assert_int_equal(oc_redis_get(redis, "k", 1 << 20, &value, &err),
+                   OC_IO_ERROR);
+  assert_true(elapsed_ms(&start) < 1000); /* not a wait for the body */
+  assert_contains(err.message, "larger than any acceptable value");
+  assert_int_equal(value.size, 0);
+  oc_redis_close(redis);
+  end_fake(pid);
+
+  /* Within the limit, the same path returns the value. */
+  pid = fake_server(path, "$3\r\nabc\r\n", 9, 0, 0);
+  redis = connect_fake(path, 2000);
+  assert_int_equal(oc_redis_get(redis, "k", 3, &value, &err), OC_OK);
+  assert_int_equal(value.size, 3);
+  oc_redis_close(redis);
+  end_fake(pid);
+  oc_buffer_free(&value);
+}
+
+/* With remote_secret, writers sign and readers refuse what is unsigned or
+ * signed with another secret, locally and from the remote; a reader with
+ * no secret still reads signed values. Manifests alike. */
+static void signed_values(void **unused) {
+  (void)unused;
+  if (server < 0)
+    skip();
+  const char *secret = "ci-secret-0123456789";
+  oc_config ci = machine("ci"), dev = machine("dev"), plain = machine("plain"),
+            wrong = machine("wrong"), forger = machine("forger");
+  snprintf(ci.remote_secret, sizeof ci.remote_secret, "%s", secret);
+  snprintf(dev.remote_secret, sizeof dev.remote_secret, "%s", secret);
+  snprintf(wrong.remote_secret, sizeof wrong.remote_secret,
+           "another-secret-0123");
+  dev.remote_read_only = true;
+  put_object(&ci, 1, "signed object");
+  oc_buffer object = {0};
+  char warning[OC_ERROR_MESSAGE_SIZE];
+  assert_int_equal(get_object(&dev, 1, &object, warning, sizeof warning),
+                   OC_OK);
+  assert_memory_equal(object.data, "signed object", object.size);
+  /* Backfilled signed, and the local copy passes the check too. */
+  assert_int_equal(get_object(&dev, 1, &object, warning, sizeof warning),
+                   OC_OK);
+  assert_int_equal(stats_of(&dev).value[OC_STAT_REMOTE_HITS], 1);
+  assert_int_equal(get_object(&plain, 1, &object, warning, sizeof warning),
+                   OC_OK);
+  assert_int_equal(object.size, strlen("signed object"));
+  assert_int_equal(get_object(&wrong, 1, &object, warning, sizeof warning),
+                   OC_NOT_FOUND);
+  assert_contains(warning, "signature does not match");
+  assert_int_equal(stats_of(&wrong).value[OC_STAT_REMOTE_CORRUPT], 1);
+
+  /* A forger without the secret overwrites the value: refused. */
+  put_object(&forger, 2, "forged object");
+  assert_int_equal(get_object(&dev, 2, &object, warning, sizeof warning),
+                   OC_NOT_FOUND);
+  assert_contains(warning, "not signed");
+  assert_null(strstr(warning, secret));
+  /* ... and a forged local entry in the reader's own cache too. */
+  oc_config forged_local = forger;
+  snprintf(forged_local.cache_dir, sizeof forged_local.cache_dir, "%s",
+           dev.cache_dir);
+  forged_local.remote[0] = '\0';
+  put_object(&forged_local, 3, "forged local object");
+  assert_int_equal(get_object(&dev, 3, &object, warning, sizeof warning),
+                   OC_CORRUPT);
+  assert_false(local_entry_exists(&dev, 3)); /* removed, counted */
+  assert_int_equal(stats_of(&dev).value[OC_STAT_CORRUPT_ENTRIES], 1);
+
+  /* Manifests: signed by ci, refused by wrong, read by dev. */
+  add_candidate(&ci, 1, 10);
+  int results[OC_MANIFEST_MAX_CANDIDATES];
+  size_t count;
+  assert_int_equal(
+      get_manifest(&dev, 1, results, &count, warning, sizeof warning), OC_OK);
+  assert_int_equal(count, 1);
+  assert_int_equal(
+      get_manifest(&wrong, 1, results, &count, warning, sizeof warning),
+      OC_NOT_FOUND);
+  assert_contains(warning, "signature");
+  add_candidate(&forger, 2, 11); /* an unsigned manifest */
+  assert_int_equal(
+      get_manifest(&dev, 2, results, &count, warning, sizeof warning),
+      OC_NOT_FOUND);
+  assert_contains(warning, "not signed");
+  oc_buffer_free(&object);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(shared_between_machines, setup, teardown),
+      cmocka_unit_test_setup_teardown(trickling_server_meets_the_deadline,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(oversized_reply_is_refused_unread, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(signed_values, setup, teardown),
       cmocka_unit_test_setup_teardown(corrupt_and_foreign_values_are_misses,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(read_only_and_remote_only, setup,

@@ -171,6 +171,12 @@ static void redaction(void **unused) {
       {"redis+unix:///tmp/s", "redis+unix:///tmp/s"},
       {"garbage:pw@cache", "***@cache"},
       {"rediss://:pw@cache", "rediss://***@cache"},
+      /* issue 18: a password with both '@' and '/', and one with no '@'. */
+      {"redis://user:p@ss/word@host", "redis://***@host"},
+      {"redis://:secret", "redis://***"},
+      {"redis://:secret/2", "redis://***/2"},
+      {"redis://cache:", "redis://***"},
+      {"redis://[::1]:6379", "redis://[::1]:6379"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     char out[128];

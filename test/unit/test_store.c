@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -821,6 +822,120 @@ static void concurrent_writers_and_readers(void **unused) {
   oc_store_close(store);
 }
 
+/* issue 18: shard directories made in a setgid cache directory keep the
+ * setgid bit (with a configured umask too), so the whole team's files get
+ * the team's group; a plain chmod used to clear it. */
+static void setgid_survives_directory_creation(void **unused) {
+  (void)unused;
+  assert_int_equal(mkdir(cache, 0775), 0);
+  assert_int_equal(chmod(cache, 02775), 0);
+  oc_config cfg = make_config(cache, 0);
+  cfg.umask = 002;
+  oc_store *store = NULL;
+  oc_error err;
+  assert_int_equal(oc_store_open(&cfg, &store, &err), OC_OK);
+  oc_digest key = key_in(0x42, 1);
+  assert_int_equal(oc_store_put(store, &key, "abc", 3, NULL, &err), OC_OK);
+  oc_store_close(store);
+  char path[PATH_MAX];
+  struct stat st;
+  snprintf(path, sizeof path, "%s/objects", cache);
+  assert_int_equal(stat(path, &st), 0);
+  assert_true(st.st_mode & S_ISGID);
+  assert_int_equal(st.st_mode & 0777, 0775);
+  snprintf(path, sizeof path, "%s/objects/42", cache);
+  assert_int_equal(stat(path, &st), 0);
+  assert_true(st.st_mode & S_ISGID);
+}
+
+/* issue 18: a process holding a shard's .size lock or manifest lock
+ * (stopped in a debugger) costs a put at most the lock deadline: the
+ * object is stored, the accounting skipped with one warning. */
+static void held_locks_have_a_deadline(void **unused) {
+  (void)unused;
+  oc_store *store = open_store(1 << 30);
+  oc_digest key = key_in(7, 1);
+  oc_error err;
+  assert_int_equal(oc_store_put(store, &key, "first", 5, NULL, &err), OC_OK);
+  oc_store_close(store);
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/objects/07/.size", cache);
+  pid_t holder = fork();
+  if (holder == 0) {
+    int fd = open(path, O_RDWR);
+    flock(fd, LOCK_EX);
+    snprintf(path, sizeof path, "%s/objects/07/.manifest-lock", cache);
+    int mfd = open(path, O_RDWR | O_CREAT, 0666);
+    flock(mfd, LOCK_EX);
+    pause();
+    _exit(0);
+  }
+  usleep(200000); /* let it take the locks */
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  store = open_store(1 << 30);
+  oc_digest other = key_in(7, 2);
+  assert_int_equal(oc_store_put(store, &other, "second", 6, NULL, &err), OC_OK);
+  assert_non_null(oc_store_warning(store));
+  assert_contains(oc_store_warning(store), "size accounting skipped");
+  oc_buffer object = {0};
+  assert_int_equal(oc_store_get(store, &other, &object, NULL, &err), OC_OK);
+  assert_int_equal(object.size, 6);
+  oc_manifest_candidate c = {0};
+  c.result_key = other;
+  assert_int_equal(oc_store_add_candidate(store, &other, &c, &err),
+                   OC_IO_ERROR);
+  assert_contains(err.message, "manifest update is skipped");
+  oc_store_close(store);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double took = (double)(t1.tv_sec - t0.tv_sec) +
+                (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  assert_true(took < 6.0); /* two 2 s deadlines, not forever */
+  kill(holder, SIGKILL);
+  waitpid(holder, NULL, 0);
+  oc_buffer_free(&object);
+}
+
+/* issue 18: a FIFO where an entry belongs is refused without blocking. */
+static void fifo_entry_does_not_hang(void **unused) {
+  (void)unused;
+  oc_store *store = open_store(0);
+  oc_digest key = key_in(9, 1);
+  oc_error err;
+  assert_int_equal(oc_store_put(store, &key, "x", 1, NULL, &err), OC_OK);
+  char path[PATH_MAX];
+  entry_path(&key, path, sizeof path);
+  unlink(path);
+  assert_int_equal(mkfifo(path, 0644), 0);
+  oc_buffer object = {0};
+  assert_int_equal(oc_store_get(store, &key, &object, NULL, &err), OC_CORRUPT);
+  oc_store_close(store);
+  oc_buffer_free(&object);
+}
+
+/* issue 18: a killed launcher leaves tmp/direct.* behind; cleanup removes
+ * the old ones and keeps those a running compile may still use. */
+static void cleanup_removes_old_direct_records(void **unused) {
+  (void)unused;
+  oc_store *store = open_store(0);
+  char dir[PATH_MAX], old_rec[PATH_MAX + 32], young[PATH_MAX + 32];
+  snprintf(dir, sizeof dir, "%s/tmp", cache);
+  assert_int_equal(mkdir(dir, 0755), 0);
+  snprintf(old_rec, sizeof old_rec, "%s/direct.1.00000000000000aa", dir);
+  snprintf(young, sizeof young, "%s/direct.2.00000000000000bb", dir);
+  close(open(old_rec, O_WRONLY | O_CREAT, 0600));
+  close(open(young, O_WRONLY | O_CREAT, 0600));
+  struct timespec times[2] = {{time(NULL) - 2 * 3600, 0},
+                              {time(NULL) - 2 * 3600, 0}};
+  assert_int_equal(utimensat(AT_FDCWD, old_rec, times, 0), 0);
+  oc_error err;
+  assert_int_equal(oc_store_cleanup(store, &err), OC_OK);
+  struct stat st;
+  assert_int_not_equal(stat(old_rec, &st), 0);
+  assert_int_equal(stat(young, &st), 0);
+  oc_store_close(store);
+}
+
 /* The writer record beside an entry: round trip, counted in bytes but not
  * as an entry, removed by clear, and damaged bytes are OC_CORRUPT. */
 static void writer_record_round_trip_and_hostile_bytes(void **unused) {
@@ -874,6 +989,10 @@ int main(void) {
       T(clear_removes_entries_keeps_stats),
       T(umask_applies_to_what_the_store_creates),
       T(concurrent_writers_and_readers),
+      T(setgid_survives_directory_creation),
+      T(held_locks_have_a_deadline),
+      T(fifo_entry_does_not_hang),
+      T(cleanup_removes_old_direct_records),
       T(writer_record_round_trip_and_hostile_bytes),
 #undef T
   };

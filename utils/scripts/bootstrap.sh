@@ -8,6 +8,7 @@ packages=(
   libzstd-dev libb2-dev libcmocka-dev libhiredis-dev
   ninja-build cmake pkg-config make gcc meson
   ccache redis-server dpkg-dev
+  spiped
 )
 # Extra packages a caller asks for (for example the benchmark's needs).
 packages+=("$@")
