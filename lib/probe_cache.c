@@ -25,12 +25,11 @@ static bool probe_path(const oc_config *cfg, const char *name, char *dir,
 
 /* Writes text (+ "end\n" when trailer) to a temp file beside `file`. Returns
  * the temp file's name in tmp, or false (nothing left behind). */
-static bool write_temp(const oc_config *cfg, const char *file,
-                       const char *text, bool trailer, char *tmp,
-                       size_t tmp_size) {
+static bool write_temp(const oc_config *cfg, const char *file, const char *text,
+                       bool trailer, char *tmp, size_t tmp_size) {
   oc_fs_temp_name(tmp, tmp_size, file);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                0666);
+  int fd =
+      open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
   if (fd < 0)
     return false;
   oc_fs_apply_mask(fd, 0666, cfg->umask);
