@@ -59,15 +59,22 @@ bool oc_probe_cache_get(const oc_config *cfg, const char *name, char *text,
   return false;
 }
 
-void oc_probe_cache_put(const oc_config *cfg, const char *name,
-                        const char *text) {
+/* Writes compilers/<name> through a temp file and rename(2), replacing
+ * any; best effort. */
+static void replace(const oc_config *cfg, const char *name, const char *text,
+                    bool trailer) {
   char dir[PATH_MAX + 16], file[PATH_MAX + 96], tmp[PATH_MAX + 160];
   if (!probe_path(cfg, name, dir, sizeof dir, file, sizeof file) ||
       oc_fs_mkdirs(dir, cfg->umask, NULL) != OC_OK ||
-      !write_temp(cfg, file, text, true, tmp, sizeof tmp))
+      !write_temp(cfg, file, text, trailer, tmp, sizeof tmp))
     return;
   if (rename(tmp, file) != 0)
     unlink(tmp);
+}
+
+void oc_probe_cache_put(const oc_config *cfg, const char *name,
+                        const char *text) {
+  replace(cfg, name, text, true);
 }
 
 int oc_probe_answer_get(const oc_config *cfg, const char *name,
@@ -107,11 +114,5 @@ bool oc_probe_answer_create(const oc_config *cfg, const char *name,
 
 void oc_probe_answer_put(const oc_config *cfg, const char *name,
                          const char *answer) {
-  char dir[PATH_MAX + 16], file[PATH_MAX + 96], tmp[PATH_MAX + 160];
-  if (!probe_path(cfg, name, dir, sizeof dir, file, sizeof file) ||
-      oc_fs_mkdirs(dir, cfg->umask, NULL) != OC_OK ||
-      !write_temp(cfg, file, answer, false, tmp, sizeof tmp))
-    return;
-  if (rename(tmp, file) != 0)
-    unlink(tmp);
+  replace(cfg, name, answer, false);
 }
