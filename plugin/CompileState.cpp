@@ -87,18 +87,16 @@ void CompileState::recordForDirectMode() {
   if (!Direct || !CI || KeyHex.empty() || warned() || !Stored ||
       Direct->readsClock())
     return;
-  std::vector<std::string> OutputLines;
+  std::vector<RecordedOutput> Outputs;
   for (const SideOutput &Out : SideOutputs) {
     llvm::SmallString<256> Path(Out.Path);
     llvm::sys::fs::make_absolute(Path);
     llvm::sys::path::remove_dots(Path); // ".." stays: it may cross a symlink
-    OutputLines.push_back("sideoutput " + Out.Name + " " + Path.str().str());
+    Outputs.push_back({Out.Name, Path.str().str()});
   }
   // The launcher stores LLVM IR and bitcode itself (Plugin.cpp, classify).
-  if (LauncherStores)
-    OutputLines.push_back("store");
   std::string Error;
-  if (!Direct->write(*CI, KeyHex, NamedFiles, OutputLines, Error) &&
+  if (!Direct->write(*CI, KeyHex, NamedFiles, Outputs, LauncherStores, Error) &&
       Error.find("newline") == std::string::npos)
     llvm::errs() << "objcache: warning: cannot record the files read for "
                     "direct mode: "

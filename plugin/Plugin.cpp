@@ -82,10 +82,7 @@ std::string absoluteOutput(const clang::CompilerInstance &CI) {
   std::string Output = CI.getFrontendOpts().OutputFile;
   if (Output.empty() || Output == "-")
     return Output.empty() ? "-" : Output;
-  SmallString<256> Path(Output);
-  sys::fs::make_absolute(Path);
-  sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
-  return std::string(Path);
+  return cleanAbsolute(Output); // as `objcache --explain` spells it
 }
 
 // True when objcache is the only frontend plugin: no other consumer that

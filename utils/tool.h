@@ -143,9 +143,6 @@ bool tool_plugin_usable(const oc_config *cfg, const char *path,
 /* The resolved path of this executable (from /proc/self/exe), cached. */
 const char *tool_self_path(void);
 
-/* explain_cmd.c: cwd + path with "", "." and ".." components removed,
- * textually, as the plugin names outputs in the history. */
-bool tool_clean_absolute(const char *path, char *out, size_t size);
 /* Direct mode's history of an output is kept under its name plus this. */
 #define TOOL_DIRECT_HISTORY_SUFFIX " (direct mode)"
 

@@ -4,8 +4,7 @@
  * URL and its redaction (oc_remote_url_parse / oc_remote_url_redact), the
  * history records' diff (oc_record_diff) and the launcher's direct-mode
  * argument parser (tool_direct_parse). The direct-mode record the plugin
- * writes is parsed inside utils/direct.c together with file hashing and is
- * not reachable as a function; it is not fuzzed here.
+ * writes has its own target, fuzz_record.c (lib's oc_direct_record_decode).
  *
  * The first input byte picks the parser, the rest is its input. Beyond not
  * crashing or reading out of bounds (ASan, UBSan), each mode checks what it
