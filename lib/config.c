@@ -1,13 +1,21 @@
-/* config.c - loading objcache's settings (config.h): built-in defaults,
- * then `key = value` lines of <cache_dir>/objcache.conf, then OBJCACHE_*
- * environment variables; value parsing with messages that name the key, the
- * bad value and what is accepted; atomic rewrite of one key in the file. */
+/* config.c - objcache's settings (config.h) as one table: a row per setting
+ * gives its conf-file key, variable, value type, flags, field in oc_config
+ * (offsetof), default (text in the value's own syntax), bounds, what error
+ * messages say it accepts, and a line of help. Flags mark the secret (never
+ * shown) and the settings a shared objcache.conf sets only when trusted
+ * (config.h's Trust, whose owner checks live here too). Defaults,
+ * objcache.conf lines, OBJCACHE_* variables, origins, display (`objcache
+ * -p`) and the rewrite of one key in the file (`objcache -M`) all loop over
+ * the table, so a new setting is a row here, its key and field in config.h
+ * and its entry in docs/objcache.1.in. Messages name the key, the bad value
+ * and what is accepted; the file is rewritten atomically. */
 #include "objcache/config.h"
 
 #include "fsutil.h"
 #include "objcache/format.h"
 #include "objcache/remote_url.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,90 +29,169 @@
 #include <unistd.h>
 
 #define CONF_NAME "objcache.conf"
-#define DEFAULT_MAX_SIZE ((uint64_t)5 << 30)
-#define DEFAULT_COMPRESSION_LEVEL 1
-#define MIN_COMPRESSION_LEVEL (-5)
-#define MAX_COMPRESSION_LEVEL 19
-#define DEFAULT_REMOTE_CONNECT_TIMEOUT_MS 100
-#define DEFAULT_REMOTE_TIMEOUT_MS 1000
-#define DEFAULT_MAX_OBJECT_SIZE ((uint64_t)512 << 20)
 /* A conf file is a few lines; anything bigger is not one. */
 #define CONF_FILE_LIMIT ((size_t)1 << 20)
 #define MS_PER_DAY ((uint64_t)24 * 3600 * 1000)
 
+/* How a value is read, bounded, stored and shown. */
 typedef enum value_type {
-  T_DIR,
-  T_BOOL,
-  T_SIZE,
-  T_LEVEL,
-  T_UMASK,
-  T_PATH,
-  T_URL,
-  T_DIRLIST,
-  T_TIMEOUT,
-  T_EXPIRY,
-  T_SECRET,
-  T_PERCENT
+  T_DIR,      /* char[]: a directory path, never empty */
+  T_BOOL,     /* bool: 1/0, true/false, yes/no, on/off; shown true/false */
+  T_SIZE,     /* uint64_t bytes: 500M, 10G, 1.5T; shown as "5.0 GiB" */
+  T_INT,      /* int, decimal */
+  T_OCTAL,    /* int, octal such as 022; -1 ("unset") when no default */
+  T_PATH,     /* char[]: a path, or nothing */
+  T_TEXT,     /* char[]: any text within the length bounds, or nothing */
+  T_URL,      /* char[]: remote_url.h's forms, or nothing; shown redacted */
+  T_DIRLIST,  /* char[]: absolute dirs separated by ':' (not "/"), or "" */
+  T_DURATION, /* uint32_t or uint64_t ms: 100ms, 2s, 5m, 12h, 7d */
+  T_PERCENT,  /* uint32_t hundredths of a percent: 1, 0.5, 100 */
 } value_type;
 
-static const struct {
-  const char *name;
-  const char *env;
-  value_type type;
-} keys[OC_CONFIG_KEY_COUNT] = {
-    [OC_CONFIG_DIR] = {"cache_dir", "OBJCACHE_DIR", T_DIR},
-    [OC_CONFIG_DISABLE] = {"disable", "OBJCACHE_DISABLE", T_BOOL},
-    [OC_CONFIG_MAX_SIZE] = {"max_size", "OBJCACHE_MAX_SIZE", T_SIZE},
-    [OC_CONFIG_COMPRESSION_LEVEL] = {"compression_level",
-                                     "OBJCACHE_COMPRESSION_LEVEL", T_LEVEL},
-    [OC_CONFIG_UMASK] = {"umask", "OBJCACHE_UMASK", T_UMASK},
-    [OC_CONFIG_DEBUG] = {"debug", "OBJCACHE_DEBUG", T_BOOL},
-    [OC_CONFIG_LOGFILE] = {"logfile", "OBJCACHE_LOGFILE", T_PATH},
-    [OC_CONFIG_DIRECT] = {"direct", "OBJCACHE_DIRECT", T_BOOL},
-    [OC_CONFIG_FILE_STAT_MATCHES] = {"file_stat_matches",
-                                     "OBJCACHE_FILE_STAT_MATCHES", T_BOOL},
-    [OC_CONFIG_REMOTE] = {"remote", "OBJCACHE_REMOTE", T_URL},
-    [OC_CONFIG_READ_ONLY] = {"read_only", "OBJCACHE_READ_ONLY", T_BOOL},
-    [OC_CONFIG_REMOTE_ONLY] = {"remote_only", "OBJCACHE_REMOTE_ONLY", T_BOOL},
-    [OC_CONFIG_REMOTE_CONNECT_TIMEOUT] = {"remote_connect_timeout",
-                                          "OBJCACHE_REMOTE_CONNECT_TIMEOUT",
-                                          T_TIMEOUT},
-    [OC_CONFIG_REMOTE_TIMEOUT] = {"remote_timeout", "OBJCACHE_REMOTE_TIMEOUT",
-                                  T_TIMEOUT},
-    [OC_CONFIG_REMOTE_EXPIRY] = {"remote_expiry", "OBJCACHE_REMOTE_EXPIRY",
-                                 T_EXPIRY},
-    [OC_CONFIG_REMOTE_READ_ONLY] = {"remote_read_only",
-                                    "OBJCACHE_REMOTE_READ_ONLY", T_BOOL},
-    [OC_CONFIG_VERIFY] = {"verify", "OBJCACHE_VERIFY", T_PERCENT},
-    [OC_CONFIG_BASE_DIR] = {"base_dir", "OBJCACHE_BASEDIR", T_DIRLIST},
-    [OC_CONFIG_REMOTE_SECRET] = {"remote_secret", "OBJCACHE_REMOTE_SECRET",
-                                 T_SECRET},
-    [OC_CONFIG_MAX_OBJECT_SIZE] = {"max_object_size",
-                                   "OBJCACHE_MAX_OBJECT_SIZE", T_SIZE},
+enum setting_flag {
+  /* Set by its variable only, never in objcache.conf (cache_dir: the
+   * file lives in it). Its default is computed (load_cache_dir). */
+  F_ENV_ONLY = 1 << 0,
+  /* 0 (a number) or nothing (a text) is accepted beside the bounds and
+   * switches the feature off; a duration of 0 is shown "0 (never)". */
+  F_ZERO_OFF = 1 << 1,
+  /* Never shown: -p says "(set)" or nothing, messages say "***". */
+  F_SECRET = 1 << 2,
+  /* Sends data somewhere or writes outside the cache: a shared
+   * objcache.conf sets it only when trusted (config.h's Trust). */
+  F_TRUSTED = 1 << 3,
 };
 
-/* The settings that send data somewhere or write outside the cache: a
- * conf file sets them only when trusted (config.h). The rest only change
- * how the cache behaves for whoever reads the file. */
+typedef struct setting {
+  const char *name; /* the objcache.conf key */
+  const char *env;  /* the variable */
+  value_type type;
+  unsigned flags;      /* setting_flag */
+  size_t offset, size; /* the field in oc_config */
+  /* In the value's own syntax, applied as a conf line would be (a unit
+   * test checks each passes its bounds). NULL: empty, unset or computed. */
+  const char *def;
+  /* Inclusive, in the stored unit (bytes, ms, hundredths of a percent;
+   * length for texts, whose max 0 means "what fits the field"). */
+  int64_t min;
+  uint64_t max;
+  const char *accepts; /* for messages; NULL: the type's own text */
+  const char *help;    /* one line: what the setting does */
+} setting;
+
+#define FIELD(f) offsetof(oc_config, f), sizeof(((oc_config *)0)->f)
+
+/* One row per setting, in `objcache -p` order. */
+/* clang-format off */
+static const setting settings[OC_CONFIG_KEY_COUNT] = {
+  [OC_CONFIG_DIR] = {"cache_dir", "OBJCACHE_DIR", T_DIR, F_ENV_ONLY,
+    FIELD(cache_dir), NULL, 1, 0,
+    "expected a directory path shorter than PATH_MAX",
+    "the cache directory (default ${XDG_CACHE_HOME:-$HOME/.cache}/objcache)"},
+  [OC_CONFIG_DISABLE] = {"disable", "OBJCACHE_DISABLE", T_BOOL, 0,
+    FIELD(disable), "false", 0, 1, NULL,
+    "compile as if objcache were not there"},
+  [OC_CONFIG_MAX_SIZE] = {"max_size", "OBJCACHE_MAX_SIZE", T_SIZE, 0,
+    FIELD(max_size), "5G", 0, UINT64_MAX, NULL,
+    "the size cleanup trims the local cache to"},
+  [OC_CONFIG_COMPRESSION_LEVEL] = {"compression_level",
+    "OBJCACHE_COMPRESSION_LEVEL", T_INT, 0,
+    FIELD(compression_level), "1", -5, 19,
+    "expected an integer from -5 to 19",
+    "the zstd level of stored entries"},
+  [OC_CONFIG_UMASK] = {"umask", "OBJCACHE_UMASK", T_OCTAL, F_TRUSTED,
+    FIELD(umask), NULL, 0, 0777,
+    "expected an octal umask from 000 to 777, such as 022",
+    "the umask of files and directories the cache creates"},
+  [OC_CONFIG_DEBUG] = {"debug", "OBJCACHE_DEBUG", T_BOOL, F_TRUSTED,
+    FIELD(debug), "false", 0, 1, NULL,
+    "keep the factor records --explain compares"},
+  [OC_CONFIG_LOGFILE] = {"logfile", "OBJCACHE_LOGFILE", T_PATH, F_TRUSTED,
+    FIELD(logfile), NULL, 0, 0,
+    "expected a path shorter than PATH_MAX",
+    "a file that gets one line per compile; empty for none"},
+  [OC_CONFIG_DIRECT] = {"direct", "OBJCACHE_DIRECT", T_BOOL, 0,
+    FIELD(direct), "true", 0, 1, NULL,
+    "let the launcher serve hits without running clang"},
+  [OC_CONFIG_FILE_STAT_MATCHES] = {"file_stat_matches",
+    "OBJCACHE_FILE_STAT_MATCHES", T_BOOL, 0,
+    FIELD(file_stat_matches), "true", 0, 1, NULL,
+    "a direct lookup trusts a file whose size, mtime and ctime match"},
+  [OC_CONFIG_REMOTE] = {"remote", "OBJCACHE_REMOTE", T_URL, F_TRUSTED,
+    FIELD(remote), NULL, 0, 0,
+    "expected " OC_REMOTE_URL_FORMS " (at most 1023 bytes), or "
+    "nothing for no remote",
+    "a shared second tier (redis://...); empty for none"},
+  [OC_CONFIG_READ_ONLY] = {"read_only", "OBJCACHE_READ_ONLY", T_BOOL, 0,
+    FIELD(read_only), "false", 0, 1, NULL,
+    "look up entries but write to no tier"},
+  [OC_CONFIG_REMOTE_ONLY] = {"remote_only", "OBJCACHE_REMOTE_ONLY", T_BOOL, 0,
+    FIELD(remote_only), "false", 0, 1, NULL,
+    "keep no local copies of what the remote has"},
+  [OC_CONFIG_REMOTE_CONNECT_TIMEOUT] = {"remote_connect_timeout",
+    "OBJCACHE_REMOTE_CONNECT_TIMEOUT", T_DURATION, 0,
+    FIELD(remote_connect_timeout_ms), "100ms", 1, 60000,
+    "expected a duration from 1ms to 60s, such as 100ms or 2s",
+    "how long to wait for the remote to accept a connection"},
+  [OC_CONFIG_REMOTE_TIMEOUT] = {"remote_timeout", "OBJCACHE_REMOTE_TIMEOUT",
+    T_DURATION, 0,
+    FIELD(remote_timeout_ms), "1s", 1, 60000,
+    "expected a duration from 1ms to 60s, such as 100ms or 2s",
+    "how long to wait for a remote command"},
+  [OC_CONFIG_REMOTE_EXPIRY] = {"remote_expiry", "OBJCACHE_REMOTE_EXPIRY",
+    T_DURATION, F_ZERO_OFF,
+    FIELD(remote_expiry_ms), "0", 1000, 3650 * MS_PER_DAY,
+    "expected 0 (never) or a duration from 1s to 3650d, such as 12h or 7d",
+    "how long the remote keeps an entry; 0 for ever"},
+  [OC_CONFIG_REMOTE_READ_ONLY] = {"remote_read_only",
+    "OBJCACHE_REMOTE_READ_ONLY", T_BOOL, 0,
+    FIELD(remote_read_only), "false", 0, 1, NULL,
+    "use the remote, never write to it"},
+  [OC_CONFIG_VERIFY] = {"verify", "OBJCACHE_VERIFY", T_PERCENT, 0,
+    FIELD(verify), "0", 0, 10000,
+    "expected a percentage from 0 to 100, such as 1 or 0.5 (at most two "
+    "decimals)",
+    "the share of hits recompiled and compared with the cached object"},
+  [OC_CONFIG_BASE_DIR] = {"base_dir", "OBJCACHE_BASEDIR", T_DIRLIST, 0,
+    FIELD(base_dir), NULL, 0, 0,
+    "expected absolute directories separated by ':' (not \"/\"), shorter "
+    "than PATH_MAX in all, or nothing",
+    "paths under these directories are keyed relative to the working "
+    "directory"},
+  /* Short secrets can be guessed offline from one signed value. */
+  [OC_CONFIG_REMOTE_SECRET] = {"remote_secret", "OBJCACHE_REMOTE_SECRET",
+    T_TEXT, F_ZERO_OFF | F_SECRET | F_TRUSTED,
+    FIELD(remote_secret), NULL, 16, 0,
+    "expected a secret of 16 to 255 bytes, or nothing for none",
+    "signs entries and manifests; unsigned ones are refused"},
+  /* Below 1 KiB nothing is cacheable; above the format's limit, no entry
+   * could hold it. */
+  [OC_CONFIG_MAX_OBJECT_SIZE] = {"max_object_size",
+    "OBJCACHE_MAX_OBJECT_SIZE", T_SIZE, 0,
+    FIELD(max_object_size), "512M", 1024, (uint64_t)4 << 30, NULL,
+    "bigger objects are not cached, and nothing claiming more is read"},
+};
+/* clang-format on */
+
 bool oc_config_key_sensitive(oc_config_key key) {
-  switch (key) {
-  case OC_CONFIG_UMASK:
-  case OC_CONFIG_DEBUG:
-  case OC_CONFIG_LOGFILE:
-  case OC_CONFIG_REMOTE:
-  case OC_CONFIG_REMOTE_SECRET:
-    return true;
-  default:
-    return false;
-  }
+  return (unsigned)key < OC_CONFIG_KEY_COUNT &&
+         (settings[key].flags & F_TRUSTED);
 }
 
 const char *oc_config_key_name(oc_config_key key) {
-  return (unsigned)key < OC_CONFIG_KEY_COUNT ? keys[key].name : "unknown";
+  return (unsigned)key < OC_CONFIG_KEY_COUNT ? settings[key].name : "unknown";
 }
 
 const char *oc_config_env_name(oc_config_key key) {
-  return (unsigned)key < OC_CONFIG_KEY_COUNT ? keys[key].env : "unknown";
+  return (unsigned)key < OC_CONFIG_KEY_COUNT ? settings[key].env : "unknown";
+}
+
+const char *oc_config_key_default(oc_config_key key) {
+  return (unsigned)key < OC_CONFIG_KEY_COUNT ? settings[key].def : NULL;
+}
+
+const char *oc_config_key_help(oc_config_key key) {
+  return (unsigned)key < OC_CONFIG_KEY_COUNT ? settings[key].help : "unknown";
 }
 
 const char *oc_config_source_name(oc_config_source source) {
@@ -116,43 +203,27 @@ const char *oc_config_source_name(oc_config_source source) {
   return "unknown";
 }
 
-/* What a key accepts, for error messages. */
-static const char *expected_text(value_type type) {
-  switch (type) {
+/* What a key accepts, for error messages: the row's text, else its type's. */
+static const char *expected_text(oc_config_key key) {
+  if (settings[key].accepts)
+    return settings[key].accepts;
+  switch (settings[key].type) {
   case T_BOOL: return "expected one of 1, 0, true, false, yes, no, on, off";
   case T_SIZE: return "expected a size such as 500M, 10G or 1.5T";
-  case T_LEVEL: return "expected an integer from -5 to 19";
-  case T_UMASK: return "expected an octal umask from 000 to 777, such as 022";
-  case T_DIR: return "expected a directory path shorter than PATH_MAX";
-  case T_PATH: return "expected a path shorter than PATH_MAX";
-  case T_URL:
-    return "expected " OC_REMOTE_URL_FORMS " (at most 1023 bytes), or "
-           "nothing for no remote";
-  case T_DIRLIST:
-    return "expected absolute directories separated by ':' (not \"/\"), "
-           "shorter than PATH_MAX in all, or nothing";
-  case T_TIMEOUT:
-    return "expected a duration from 1ms to 60s, such as 100ms or 2s";
-  case T_EXPIRY:
-    return "expected 0 (never) or a duration from 1s to 3650d, such as 12h "
-           "or 7d";
-  case T_PERCENT:
-    return "expected a percentage from 0 to 100, such as 1 or 0.5 (at most "
-           "two decimals)";
-  case T_SECRET:
-    return "expected a secret of 16 to 255 bytes, or nothing for none";
+  default:
+    return "";
   }
-  return "";
 }
 
-/* The value as a message may quote it: a URL without its password. */
+/* The value as a message may quote it: a URL without its password, a
+ * secret not at all. */
 static const char *shown_value(oc_config_key key, const char *value, char *buf,
                                size_t size) {
-  if (keys[key].type == T_SECRET) {
+  if (settings[key].flags & F_SECRET) {
     snprintf(buf, size, "***");
     return buf;
   }
-  if (keys[key].type != T_URL)
+  if (settings[key].type != T_URL)
     return value;
   oc_remote_url_redact(value, buf, size);
   return buf;
@@ -163,10 +234,10 @@ static const char *shown_value(oc_config_key key, const char *value, char *buf,
 static const char *why_bad(oc_config_key key, const char *value,
                            oc_error *scratch) {
   oc_remote_url url;
-  if (keys[key].type == T_URL && strlen(value) < sizeof url.password * 2 &&
+  if (settings[key].type == T_URL && strlen(value) < sizeof url.password * 2 &&
       oc_remote_url_parse(value, &url, scratch) == OC_BAD_CONFIG)
     return scratch->message;
-  return expected_text(keys[key].type);
+  return expected_text(key);
 }
 
 /* ---- value parsers ------------------------------------------------------ */
@@ -323,137 +394,143 @@ static bool parse_percent(const char *text, uint32_t *out) {
   return true;
 }
 
-/* Stores a parsed value into cfg; false (cfg unchanged) on a bad value. */
+static bool is_text(value_type type) {
+  return type == T_DIR || type == T_PATH || type == T_TEXT || type == T_URL ||
+         type == T_DIRLIST;
+}
+
+/* Within the row's bounds, or the 0 that switches the feature off. */
+static bool in_bounds(const setting *s, uint64_t v) {
+  if (v == 0 && (s->flags & F_ZERO_OFF))
+    return true;
+  return v >= (uint64_t)s->min && v <= s->max;
+}
+
+/* Numbers of 4 or 8 bytes, as the row's field is. */
+static void store_unsigned(void *field, size_t size, uint64_t v) {
+  if (size == sizeof(uint32_t)) {
+    assert(v <= UINT32_MAX);
+    uint32_t narrow = (uint32_t)v;
+    memcpy(field, &narrow, sizeof narrow);
+  } else {
+    assert(size == sizeof(uint64_t));
+    memcpy(field, &v, sizeof v);
+  }
+}
+
+static uint64_t load_unsigned(const void *field, size_t size) {
+  if (size == sizeof(uint32_t)) {
+    uint32_t narrow;
+    memcpy(&narrow, field, sizeof narrow);
+    return narrow;
+  }
+  uint64_t v;
+  memcpy(&v, field, sizeof v);
+  return v;
+}
+
+/* Each entry absolute; "/" would make every path relative, system headers
+ * included, which ccache refuses too. */
+static bool valid_dirlist(const char *value) {
+  for (const char *p = value; *p;) {
+    const char *end = strchr(p, ':');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    size_t slashes = 0;
+    while (slashes < n && p[slashes] == '/')
+      slashes++;
+    if (n == 0 || p[0] != '/' || slashes == n)
+      return false;
+    p += n + (end ? 1 : 0);
+  }
+  return true;
+}
+
+/* Parses value as the row of key says, checks its bounds and stores it
+ * into cfg; false (cfg unchanged) on a bad value. */
 static bool apply_value(oc_config *cfg, oc_config_key key, const char *value) {
+  const setting *s = &settings[key];
+  char *field = (char *)cfg + s->offset;
   long n;
-  uint64_t ms;
-  size_t len = strlen(value);
-  switch (keys[key].type) {
+  uint64_t v;
+  if (is_text(s->type)) {
+    size_t len = strlen(value);
+    size_t max = s->max ? (size_t)s->max : s->size - 1;
+    if (len >= s->size || len > max)
+      return false;
+    if (len < (size_t)s->min && !(len == 0 && (s->flags & F_ZERO_OFF)))
+      return false;
+    if (s->type == T_URL) {
+      oc_remote_url url;
+      oc_status status = oc_remote_url_parse(value, &url, NULL);
+      if (status != OC_OK && status != OC_NOT_FOUND)
+        return false;
+    }
+    if (s->type == T_DIRLIST && !valid_dirlist(value))
+      return false;
+    memcpy(field, value, len + 1);
+    return true;
+  }
+  switch (s->type) {
   case T_BOOL: {
     bool b;
     if (!parse_bool(value, &b))
       return false;
-    switch (key) {
-    case OC_CONFIG_DISABLE: cfg->disable = b; break;
-    case OC_CONFIG_DEBUG: cfg->debug = b; break;
-    case OC_CONFIG_DIRECT: cfg->direct = b; break;
-    case OC_CONFIG_FILE_STAT_MATCHES: cfg->file_stat_matches = b; break;
-    case OC_CONFIG_READ_ONLY: cfg->read_only = b; break;
-    case OC_CONFIG_REMOTE_ONLY: cfg->remote_only = b; break;
-    case OC_CONFIG_REMOTE_READ_ONLY:
-      cfg->remote_read_only = b;
-      break;
-    default: return false;
-    }
+    assert(s->size == sizeof b);
+    memcpy(field, &b, sizeof b);
     return true;
   }
+  case T_INT:
+    assert(s->size == sizeof(int));
+    if (!parse_int(value, (long)s->min, (long)s->max, 10, &n))
+      return false;
+    *(int *)(void *)field = (int)n;
+    return true;
+  case T_OCTAL:
+    assert(s->size == sizeof(int));
+    if (!parse_int(value, (long)s->min, (long)s->max, 8, &n) ||
+        value[0] == '-' || value[0] == '+')
+      return false;
+    *(int *)(void *)field = (int)n;
+    return true;
   case T_SIZE:
-    if (key == OC_CONFIG_MAX_OBJECT_SIZE) {
-      uint64_t bytes;
-      /* Below 1 KiB nothing is cacheable; above the format's limit, no
-       * entry could hold it. */
-      if (!oc_parse_size(value, &bytes) || bytes < 1024 ||
-          bytes > ((uint64_t)4 << 30))
-        return false;
-      cfg->max_object_size = bytes;
-      return true;
-    }
-    return oc_parse_size(value, &cfg->max_size);
-  case T_LEVEL:
-    if (!parse_int(value, MIN_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL, 10,
-                   &n))
+    if (!oc_parse_size(value, &v) || !in_bounds(s, v))
       return false;
-    cfg->compression_level = (int)n;
+    store_unsigned(field, s->size, v);
     return true;
-  case T_UMASK:
-    if (!parse_int(value, 0, 0777, 8, &n) || value[0] == '-' ||
-        value[0] == '+')
+  case T_DURATION:
+    if (!parse_duration(value, &v) || !in_bounds(s, v))
       return false;
-    cfg->umask = (int)n;
+    store_unsigned(field, s->size, v);
     return true;
-  case T_PATH:
-    if (len >= sizeof cfg->logfile)
+  case T_PERCENT: {
+    uint32_t hundredths;
+    if (!parse_percent(value, &hundredths) || !in_bounds(s, hundredths))
       return false;
-    memcpy(cfg->logfile, value, len + 1);
-    return true;
-  case T_URL: {
-    oc_remote_url url;
-    if (len >= sizeof cfg->remote)
-      return false;
-    oc_status status = oc_remote_url_parse(value, &url, NULL);
-    if (status != OC_OK && status != OC_NOT_FOUND)
-      return false;
-    memcpy(cfg->remote, value, len + 1);
+    store_unsigned(field, s->size, hundredths);
     return true;
   }
-  case T_DIRLIST: {
-    /* Each entry absolute; "/" would make every path relative, system
-     * headers included, which ccache refuses too. */
-    if (len >= sizeof cfg->base_dir)
-      return false;
-    for (const char *p = value; *p;) {
-      const char *end = strchr(p, ':');
-      size_t n = end ? (size_t)(end - p) : strlen(p);
-      size_t slashes = 0;
-      while (slashes < n && p[slashes] == '/')
-        slashes++;
-      if (n == 0 || p[0] != '/' || slashes == n)
-        return false;
-      p += n + (end ? 1 : 0);
-    }
-    memcpy(cfg->base_dir, value, len + 1);
-    return true;
+  default:
+    return false;
   }
-  case T_TIMEOUT:
-    if (!parse_duration(value, &ms) || ms < 1 || ms > 60000)
-      return false;
-    if (key == OC_CONFIG_REMOTE_CONNECT_TIMEOUT)
-      cfg->remote_connect_timeout_ms = (uint32_t)ms;
-    else
-      cfg->remote_timeout_ms = (uint32_t)ms;
-    return true;
-  case T_EXPIRY:
-    if (!parse_duration(value, &ms) || (ms != 0 && ms < 1000) ||
-        ms > 3650 * MS_PER_DAY)
-      return false;
-    cfg->remote_expiry_ms = ms;
-    return true;
-  case T_PERCENT:
-    return parse_percent(value, &cfg->verify);
-  case T_SECRET:
-    /* Short secrets can be guessed offline from one signed value. */
-    if ((len != 0 && len < 16) || len >= sizeof cfg->remote_secret)
-      return false;
-    memcpy(cfg->remote_secret, value, len + 1);
-    return true;
-  case T_DIR:
-    if (len == 0 || len >= sizeof cfg->cache_dir)
-      return false;
-    memcpy(cfg->cache_dir, value, len + 1);
-    return true;
-  }
-  return false;
 }
 
 /* ---- loading ------------------------------------------------------------ */
 
+/* Every row's default, applied as a conf line would be; the rows without
+ * one are zero, empty, or (T_OCTAL) -1 for unset. */
 static void set_defaults(oc_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
-  cfg->disable = false;
-  cfg->max_size = DEFAULT_MAX_SIZE;
-  cfg->compression_level = DEFAULT_COMPRESSION_LEVEL;
-  cfg->umask = -1;
-  cfg->debug = false;
-  cfg->direct = true;
-  cfg->file_stat_matches = true;
-  cfg->read_only = false;
-  cfg->remote_only = false;
-  cfg->remote_connect_timeout_ms = DEFAULT_REMOTE_CONNECT_TIMEOUT_MS;
-  cfg->remote_timeout_ms = DEFAULT_REMOTE_TIMEOUT_MS;
-  cfg->remote_expiry_ms = 0;
-  cfg->max_object_size = DEFAULT_MAX_OBJECT_SIZE;
-  for (int i = 0; i < OC_CONFIG_KEY_COUNT; i++)
-    cfg->source[i] = OC_SOURCE_DEFAULT;
+  for (int k = 0; k < OC_CONFIG_KEY_COUNT; k++) {
+    const setting *s = &settings[k];
+    if (s->def) {
+      bool ok = apply_value(cfg, (oc_config_key)k, s->def);
+      assert(ok && "a default outside its own bounds");
+      (void)ok;
+    } else if (s->type == T_OCTAL) {
+      *(int *)(void *)((char *)cfg + s->offset) = -1;
+    }
+    cfg->source[k] = OC_SOURCE_DEFAULT;
+  }
 }
 
 /* Keeps the first error of a load: later problems do not overwrite it. */
@@ -497,7 +574,7 @@ static oc_status default_cache_dir(oc_config *cfg, oc_error *err) {
 /* OBJCACHE_DIR (or the default), made absolute so that every compile of a
  * build uses the same directory whatever its working directory. */
 static oc_status load_cache_dir(oc_config *cfg, oc_error *err) {
-  const char *env = getenv("OBJCACHE_DIR");
+  const char *env = getenv(settings[OC_CONFIG_DIR].env);
   if (!env || !*env)
     return default_cache_dir(cfg, err);
   cfg->source[OC_CONFIG_DIR] = OC_SOURCE_ENV;
@@ -515,14 +592,14 @@ static oc_status load_cache_dir(oc_config *cfg, oc_error *err) {
     oc_error ignored;
     default_cache_dir(cfg, &ignored);
     return oc_fail(err, OC_BAD_CONFIG, "OBJCACHE_DIR=\"%.64s...\": %s", env,
-                   expected_text(T_DIR));
+                   expected_text(OC_CONFIG_DIR));
   }
   return OC_OK;
 }
 
 static int lookup_key(const char *name) {
   for (int i = 0; i < OC_CONFIG_KEY_COUNT; i++)
-    if (strcmp(keys[i].name, name) == 0)
+    if (strcmp(settings[i].name, name) == 0)
       return i;
   return -1;
 }
@@ -555,11 +632,18 @@ static void conf_path(const oc_config *cfg, char *out, size_t size) {
   snprintf(out, size, "%s/" CONF_NAME, cfg->cache_dir);
 }
 
-static const char *known_keys_text(void) {
-  return "known keys: disable, max_size, compression_level, umask, debug, "
-         "logfile, direct, file_stat_matches, remote, read_only, remote_only, "
-         "remote_connect_timeout, remote_timeout, remote_expiry, "
-         "remote_read_only, verify, base_dir, remote_secret, max_object_size";
+/* "known keys: disable, max_size, ...": every key a conf file may set. */
+static const char *known_keys_text(char *out, size_t size) {
+  size_t used = (size_t)snprintf(out, size, "known keys:");
+  const char *sep = " ";
+  for (int k = 0; k < OC_CONFIG_KEY_COUNT && used < size; k++) {
+    if (settings[k].flags & F_ENV_ONLY)
+      continue;
+    used += (size_t)snprintf(out + used, size - used, "%s%s", sep,
+                             settings[k].name);
+    sep = ", ";
+  }
+  return out;
 }
 
 /* Applies one conf line; lineno and path are for messages. */
@@ -575,22 +659,23 @@ static oc_status parse_line(oc_config *cfg, char *line, const char *path,
                    "%s line %u: expected \"key = value\", got \"%.100s\"",
                    path, lineno, trim(line));
   int k = lookup_key(key);
-  if (k < 0)
+  if (k < 0) {
+    char known[512];
+    return oc_fail(err, OC_BAD_CONFIG, "%s line %u: unknown key \"%.100s\"; %s",
+                   path, lineno, key, known_keys_text(known, sizeof known));
+  }
+  const setting *s = &settings[k];
+  if (s->flags & F_ENV_ONLY)
     return oc_fail(err, OC_BAD_CONFIG,
-                   "%s line %u: unknown key \"%.100s\"; %s", path, lineno,
-                   key, known_keys_text());
-  if (k == OC_CONFIG_DIR)
-    return oc_fail(err, OC_BAD_CONFIG,
-                   "%s line %u: cache_dir cannot be set in " CONF_NAME
-                   " (it lives in the cache directory); set OBJCACHE_DIR "
-                   "instead",
-                   path, lineno);
-  if (!trusted && oc_config_key_sensitive((oc_config_key)k)) {
+                   "%s line %u: %s cannot be set in " CONF_NAME
+                   " (it lives in the cache directory); set %s instead",
+                   path, lineno, s->name, s->env);
+  if (!trusted && (s->flags & F_TRUSTED)) {
     /* Named once each in the warning, never applied. */
     size_t used = strlen(ignored);
-    if (!strstr(ignored, keys[k].name))
+    if (!strstr(ignored, s->name))
       snprintf(ignored + used, ignored_size - used, "%s%s", used ? ", " : "",
-               keys[k].name);
+               s->name);
     return OC_OK;
   }
   if (!apply_value(cfg, (oc_config_key)k, value)) {
@@ -747,21 +832,21 @@ static oc_status load_file(oc_config *cfg, oc_error *err) {
 static oc_status load_env(oc_config *cfg, oc_error *err) {
   oc_status status = OC_OK;
   for (int k = 0; k < OC_CONFIG_KEY_COUNT; k++) {
-    if (k == OC_CONFIG_DIR)
-      continue;
-    const char *value = getenv(keys[k].env);
+    const setting *s = &settings[k];
+    if (s->flags & F_ENV_ONLY)
+      continue; /* read first, by load_cache_dir */
+    const char *value = getenv(s->env);
     if (!value)
       continue;
-    /* An empty variable means "not set" except for the free-form strings,
+    /* An empty variable means "not set" except for the free-form texts,
      * where OBJCACHE_LOGFILE= or OBJCACHE_REMOTE= switch the feature off. */
-    if (!*value && keys[k].type != T_PATH && keys[k].type != T_URL &&
-        keys[k].type != T_DIRLIST && keys[k].type != T_SECRET)
+    if (!*value && !is_text(s->type))
       continue;
     if (!apply_value(cfg, (oc_config_key)k, value)) {
       oc_error fresh;
       char buf[256];
       oc_error why;
-      oc_fail(&fresh, OC_BAD_CONFIG, "%s=\"%.200s\": %s", keys[k].env,
+      oc_fail(&fresh, OC_BAD_CONFIG, "%s=\"%.200s\": %s", s->env,
               shown_value(k, value, buf, sizeof buf), why_bad(k, value, &why));
       status = keep_first(status, err, &fresh);
       continue;
@@ -809,75 +894,63 @@ void oc_config_format_value(const oc_config *cfg, oc_config_key key,
                             char *out, size_t out_size) {
   if (!out || out_size == 0)
     return;
-  switch (key) {
-  case OC_CONFIG_DIR: snprintf(out, out_size, "%s", cfg->cache_dir); return;
-  case OC_CONFIG_DISABLE:
-    snprintf(out, out_size, "%s", cfg->disable ? "true" : "false");
+  out[0] = '\0';
+  if ((unsigned)key >= OC_CONFIG_KEY_COUNT)
     return;
-  case OC_CONFIG_MAX_SIZE: oc_format_size(cfg->max_size, out, out_size); return;
-  case OC_CONFIG_COMPRESSION_LEVEL:
-    snprintf(out, out_size, "%d", cfg->compression_level);
+  const setting *s = &settings[key];
+  const char *field = (const char *)cfg + s->offset;
+  int n;
+  uint64_t v;
+  if (s->flags & F_SECRET) {
+    /* Never the secret itself, not even a part of it. */
+    snprintf(out, out_size, "%s", field[0] ? "(set)" : "");
     return;
-  case OC_CONFIG_UMASK:
-    if (cfg->umask < 0)
+  }
+  switch (s->type) {
+  case T_DIR:
+  case T_PATH:
+  case T_TEXT:
+  case T_DIRLIST:
+    snprintf(out, out_size, "%s", field);
+    return;
+  case T_URL:
+    oc_remote_url_redact(field, out, out_size);
+    return;
+  case T_BOOL: {
+    bool b;
+    memcpy(&b, field, sizeof b);
+    snprintf(out, out_size, "%s", b ? "true" : "false");
+    return;
+  }
+  case T_INT:
+    memcpy(&n, field, sizeof n);
+    snprintf(out, out_size, "%d", n);
+    return;
+  case T_OCTAL:
+    memcpy(&n, field, sizeof n);
+    if (n < 0)
       snprintf(out, out_size, "unset");
     else
-      snprintf(out, out_size, "%03o", (unsigned)cfg->umask);
+      snprintf(out, out_size, "%03o", (unsigned)n);
     return;
-  case OC_CONFIG_DEBUG:
-    snprintf(out, out_size, "%s", cfg->debug ? "true" : "false");
+  case T_SIZE:
+    oc_format_size(load_unsigned(field, s->size), out, out_size);
     return;
-  case OC_CONFIG_LOGFILE: snprintf(out, out_size, "%s", cfg->logfile); return;
-  case OC_CONFIG_BASE_DIR:
-    snprintf(out, out_size, "%s", cfg->base_dir);
-    return;
-  case OC_CONFIG_DIRECT:
-    snprintf(out, out_size, "%s", cfg->direct ? "true" : "false");
-    return;
-  case OC_CONFIG_FILE_STAT_MATCHES:
-    snprintf(out, out_size, "%s", cfg->file_stat_matches ? "true" : "false");
-    return;
-  case OC_CONFIG_REMOTE:
-    oc_remote_url_redact(cfg->remote, out, out_size);
-    return;
-  case OC_CONFIG_READ_ONLY:
-    snprintf(out, out_size, "%s", cfg->read_only ? "true" : "false");
-    return;
-  case OC_CONFIG_REMOTE_ONLY:
-    snprintf(out, out_size, "%s", cfg->remote_only ? "true" : "false");
-    return;
-  case OC_CONFIG_REMOTE_CONNECT_TIMEOUT:
-    format_duration(cfg->remote_connect_timeout_ms, out, out_size);
-    return;
-  case OC_CONFIG_REMOTE_TIMEOUT:
-    format_duration(cfg->remote_timeout_ms, out, out_size);
-    return;
-  case OC_CONFIG_REMOTE_EXPIRY:
-    if (cfg->remote_expiry_ms == 0)
+  case T_DURATION:
+    v = load_unsigned(field, s->size);
+    if (v == 0 && (s->flags & F_ZERO_OFF))
       snprintf(out, out_size, "0 (never)");
     else
-      format_duration(cfg->remote_expiry_ms, out, out_size);
+      format_duration(v, out, out_size);
     return;
-  case OC_CONFIG_REMOTE_READ_ONLY:
-    snprintf(out, out_size, "%s", cfg->remote_read_only ? "true" : "false");
-    return;
-  case OC_CONFIG_VERIFY:
-    if (cfg->verify % 100 == 0)
-      snprintf(out, out_size, "%" PRIu32 "%%", cfg->verify / 100);
+  case T_PERCENT:
+    v = load_unsigned(field, s->size);
+    if (v % 100 == 0)
+      snprintf(out, out_size, "%" PRIu64 "%%", v / 100);
     else
-      snprintf(out, out_size, "%" PRIu32 ".%02" PRIu32 "%%", cfg->verify / 100,
-               cfg->verify % 100);
+      snprintf(out, out_size, "%" PRIu64 ".%02" PRIu64 "%%", v / 100, v % 100);
     return;
-  case OC_CONFIG_REMOTE_SECRET:
-    /* Never the secret itself, not even a part of it. */
-    snprintf(out, out_size, "%s", cfg->remote_secret[0] ? "(set)" : "");
-    return;
-  case OC_CONFIG_MAX_OBJECT_SIZE:
-    oc_format_size(cfg->max_object_size, out, out_size);
-    return;
-  case OC_CONFIG_KEY_COUNT: break;
   }
-  out[0] = '\0';
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -897,10 +970,10 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
                                 const char *value, oc_error *err) {
   if (!cfg || !value || (unsigned)key >= OC_CONFIG_KEY_COUNT)
     return oc_fail(err, OC_INVALID, "oc_config_set_in_file: bad argument");
-  if (key == OC_CONFIG_DIR)
+  if (settings[key].flags & F_ENV_ONLY)
     return oc_fail(err, OC_BAD_CONFIG,
-                   "cache_dir cannot be set in " CONF_NAME
-                   "; set OBJCACHE_DIR instead");
+                   "%s cannot be set in " CONF_NAME "; set %s instead",
+                   settings[key].name, settings[key].env);
   /* Validate with the same parser the loader uses, on the trimmed value. */
   size_t vlen = strlen(value);
   char *trimmed_copy = malloc(vlen + 1);
@@ -913,7 +986,7 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
     char buf[256];
     oc_error why;
     oc_status s = oc_fail(
-        err, OC_BAD_CONFIG, "%s = \"%.200s\": %s", keys[key].name,
+        err, OC_BAD_CONFIG, "%s = \"%.200s\": %s", settings[key].name,
         shown_value(key, value, buf, sizeof buf), why_bad(key, v, &why));
     free(trimmed_copy);
     return s;
@@ -952,11 +1025,12 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
   oc_buffer out_text = {0};
   bool replaced = false;
   size_t pos = 0;
-  char setting[1200];
-  int slen = snprintf(setting, sizeof setting, "%s = %s\n", keys[key].name, v);
-  if (slen < 0 || (size_t)slen >= sizeof setting) {
+  char assignment[1200];
+  int slen = snprintf(assignment, sizeof assignment, "%s = %s\n",
+                      settings[key].name, v);
+  if (slen < 0 || (size_t)slen >= sizeof assignment) {
     status = oc_fail(err, OC_BAD_CONFIG, "%s: value is too long",
-                     keys[key].name);
+                     settings[key].name);
     goto out;
   }
   while (pos < old.size) {
@@ -964,9 +1038,9 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
     size_t end = nl ? (size_t)(nl - old.data) + 1 : old.size;
     const char *line = (const char *)old.data + pos;
     size_t line_len = end - pos;
-    if (line_sets(line, line_len, keys[key].name)) {
+    if (line_sets(line, line_len, settings[key].name)) {
       if (!replaced &&
-          oc_buffer_append(&out_text, setting, (size_t)slen) != OC_OK)
+          oc_buffer_append(&out_text, assignment, (size_t)slen) != OC_OK)
         status = OC_NO_MEMORY;
       replaced = true; /* later duplicates are dropped */
     } else {
@@ -976,7 +1050,8 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
     }
     pos = end;
   }
-  if (!replaced && oc_buffer_append(&out_text, setting, (size_t)slen) != OC_OK)
+  if (!replaced &&
+      oc_buffer_append(&out_text, assignment, (size_t)slen) != OC_OK)
     status = OC_NO_MEMORY;
   if (status != OC_OK) {
     status = oc_fail(err, OC_NO_MEMORY, "out of memory writing %s", path);
@@ -996,8 +1071,8 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
   }
   /* A file that now holds a password or the secret is the user's alone. */
   oc_remote_url url;
-  bool secret = (key == OC_CONFIG_REMOTE_SECRET && v[0]) ||
-                (key == OC_CONFIG_REMOTE &&
+  bool secret = ((settings[key].flags & F_SECRET) && v[0]) ||
+                (settings[key].type == T_URL &&
                  oc_remote_url_parse(v, &url, NULL) == OC_OK &&
                  url.password[0]);
   if (have_mode)

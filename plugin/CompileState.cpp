@@ -1,16 +1,15 @@
 //===- CompileState.cpp - Per-compilation state, outcome and reporting ----===//
 //
 // The outcome of a compilation (hit, miss, uncacheable, error) is decided in
-// Plugin.cpp; this file turns it into statistics, the log line and the
-// --explain history, once per translation unit.
+// Plugin.cpp; this file hands it to the compile's session (session.h),
+// which turns it into statistics, the log line and the --explain history,
+// once per translation unit.
 //
 //===----------------------------------------------------------------------===//
 #include "CompileState.h"
 
 extern "C" {
-#include "objcache/history.h"
-#include "objcache/log.h"
-#include "objcache/misses.h"
+#include "objcache/session.h"
 }
 
 #include "llvm/Support/FileSystem.h"
@@ -24,7 +23,19 @@ static thread_local CompileState *Current = nullptr;
 CompileState *currentState() { return Current; }
 void setCurrentState(CompileState *State) { Current = State; }
 
-CompileState::~CompileState() { oc_entry_contents_free(&Cached); }
+CompileState::~CompileState() {
+  oc_entry_contents_free(&Cached);
+  oc_session_close(Session);
+}
+
+// Printed directly, not through clang's diagnostics: -Werror must never
+// turn a cache fault into a failed build.
+static void printLine(void *, const char *Line) { llvm::errs() << Line; }
+
+void CompileState::openSession() {
+  Session =
+      oc_session_open(ConfigLoaded ? &Config : nullptr, 0, printLine, nullptr);
+}
 
 void CompileState::markUncacheable(oc_stat Reason, std::string Detail) {
   Result = Outcome::Uncacheable;
@@ -33,33 +44,38 @@ void CompileState::markUncacheable(oc_stat Reason, std::string Detail) {
 }
 
 void CompileState::reportError(const std::string &Message) {
-  // Printed directly, not through clang's diagnostics: -Werror must never
-  // turn a cache fault into a failed build.
-  llvm::errs() << "objcache: warning: " << Message
-               << "; compiling without the cache\n";
-  Warned = true;
+  warn(Message + "; compiling without the cache");
   Result = Outcome::Error;
 }
 
 void CompileState::noteFault(const std::string &Message) {
-  llvm::errs() << "objcache: warning: " << Message << "\n";
-  Warned = true;
-  ++Faults;
+  if (Session)
+    oc_session_fault(Session, Message.c_str());
 }
 
-static const char *outcomeName(Outcome Result) {
-  switch (Result) {
-  case Outcome::Hit:
-    return "hit";
-  case Outcome::Miss:
-    return "miss";
-  case Outcome::Uncacheable:
-    return "uncacheable";
-  case Outcome::Error:
-    return "error";
-  default:
-    return "none";
+void CompileState::warn(const std::string &Message) {
+  if (Session)
+    oc_session_warn(Session, Message.c_str());
+}
+
+bool CompileState::warned() const {
+  return Session && oc_session_warned(Session);
+}
+
+oc_store *CompileState::store(oc_error &Err) {
+  oc_store *Store = nullptr;
+  if (!Session) {
+    oc_fail(&Err, OC_NO_MEMORY, "out of memory");
+    return nullptr;
   }
+  if (oc_session_store(Session, &Store, &Err) != OC_OK)
+    return nullptr;
+  return Store;
+}
+
+void CompileState::releaseStore() {
+  if (Session)
+    oc_session_release_store(Session);
 }
 
 void CompileState::recordForDirectMode() {
@@ -68,21 +84,19 @@ void CompileState::recordForDirectMode() {
   // direct hit.
   bool Stored = Result == Outcome::Hit || Result == Outcome::Miss ||
                 (Result == Outcome::Lookup && LauncherStores);
-  if (!Direct || !CI || KeyHex.empty() || Warned || Faults || !Stored ||
+  if (!Direct || !CI || KeyHex.empty() || warned() || !Stored ||
       Direct->readsClock())
     return;
-  std::vector<std::string> OutputLines;
+  std::vector<RecordedOutput> Outputs;
   for (const SideOutput &Out : SideOutputs) {
     llvm::SmallString<256> Path(Out.Path);
     llvm::sys::fs::make_absolute(Path);
     llvm::sys::path::remove_dots(Path); // ".." stays: it may cross a symlink
-    OutputLines.push_back("sideoutput " + Out.Name + " " + Path.str().str());
+    Outputs.push_back({Out.Name, Path.str().str()});
   }
   // The launcher stores LLVM IR and bitcode itself (Plugin.cpp, classify).
-  if (LauncherStores)
-    OutputLines.push_back("store");
   std::string Error;
-  if (!Direct->write(*CI, KeyHex, NamedFiles, OutputLines, Error) &&
+  if (!Direct->write(*CI, KeyHex, NamedFiles, Outputs, LauncherStores, Error) &&
       Error.find("newline") == std::string::npos)
     llvm::errs() << "objcache: warning: cannot record the files read for "
                     "direct mode: "
@@ -92,90 +106,58 @@ void CompileState::recordForDirectMode() {
 void CompileState::finish() {
   oc_entry_contents_free(&Cached);
   if (Result == Outcome::Pending || Result == Outcome::Lookup ||
-      Result == Outcome::Disabled || !ConfigLoaded) {
+      Result == Outcome::Disabled || !ConfigLoaded || !Session) {
     if (LauncherStores)
       recordForDirectMode();
     // No outcome to count, but the remote traffic happened.
-    if (ConfigLoaded)
-      (void)oc_stats_add(Config.cache_dir, &StoreStats, nullptr);
+    oc_session_close(Session);
+    Session = nullptr;
     return;
   }
 
-  oc_stats Delta = StoreStats;
+  oc_outcome Counted = OC_OUTCOME_ERROR;
   switch (Result) {
   case Outcome::Hit:
-    Delta.value[OC_STAT_HITS] = 1;
+    Counted = OC_OUTCOME_HIT;
     // A verified hit compiled all the same: it saved nothing.
     if (Verify == VerifyState::Off)
-      Delta.value[OC_STAT_TIME_SAVED_MS] = CachedMeta.compile_time_ms;
-    Delta.value[OC_STAT_VERIFY_CHECKED] = Verify == VerifyState::Checked;
-    Delta.value[OC_STAT_VERIFY_MISMATCHES] = Verify == VerifyState::Mismatch;
+      oc_session_count(Session, OC_STAT_TIME_SAVED_MS,
+                       CachedMeta.compile_time_ms);
+    oc_session_count(Session, OC_STAT_VERIFY_CHECKED,
+                     Verify == VerifyState::Checked);
+    oc_session_count(Session, OC_STAT_VERIFY_MISMATCHES,
+                     Verify == VerifyState::Mismatch);
     break;
   case Outcome::Miss:
-    Delta.value[OC_STAT_MISSES] = 1;
+    Counted = OC_OUTCOME_MISS;
     break;
   case Outcome::Uncacheable:
-    Delta.value[OC_STAT_UNCACHEABLE] = 1;
-    Delta.value[UncacheableReason.value_or(OC_STAT_UNCACHEABLE_OTHER)] = 1;
+    Counted = OC_OUTCOME_UNCACHEABLE;
     break;
   default:
-    Delta.value[OC_STAT_ERRORS] = 1;
     break;
   }
-  Delta.value[OC_STAT_ERRORS] += Faults;
   recordForDirectMode();
-  oc_error Err{};
-  // After a reported fault the stats are likely unwritable too: one warning
-  // line per compile is enough. A read_only cache is expected to be
-  // unwritable (a shared cache others fill): its stats are best effort,
-  // never a warning on every compile.
-  if (oc_stats_add(Config.cache_dir, &Delta, &Err) != OC_OK && !Warned &&
-      !Config.read_only) {
-    llvm::errs() << "objcache: warning: cannot update statistics: "
-                 << Err.message << "\n";
-    Warned = true;
-  }
-
-  if (Config.logfile[0]) {
-    auto Elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - CompileStart);
-    std::string Reason = UncacheableDetail.empty() ? "-" : UncacheableDetail;
-    if (oc_log_compile(&Config, SourcePath.c_str(),
-                       KeyHex.empty() ? "-" : KeyHex.c_str(),
-                       outcomeName(Result), Reason.c_str(),
-                       static_cast<uint64_t>(Elapsed.count()), &Err) != OC_OK)
-      llvm::errs() << "objcache: warning: cannot write log: " << Err.message
-                   << "\n";
-  }
-
+  oc_session_set_source(Session, SourcePath.c_str());
+  oc_session_set_key(Session, KeyHex.empty() ? nullptr : KeyHex.c_str());
+  oc_session_outcome(Session, Counted,
+                     UncacheableReason.value_or(OC_STAT_UNCACHEABLE_OTHER),
+                     UncacheableDetail.c_str());
   recordHistory();
+  oc_session_close(Session);
+  Session = nullptr;
 }
 
 void CompileState::recordHistory() {
-  // Always, not only with debug: --explain and --show-misses work after
-  // the fact, for a cost measured in docs/bench.md (well under 1% of a
-  // cold build). A miss is explained against the previous record first.
-  // After a reported fault the cache dir is likely unwritable too: one
-  // warning line per compile is enough.
-  // read_only writes nothing into the cache, which may be someone else's
-  // and unwritable: no warning on every compile either.
+  // Kept at the session's close, after the stats; a miss is explained
+  // against the previous record first (oc_session_set_history). read_only
+  // writes nothing into the cache, which may be someone else's and
+  // unwritable: no warning on every compile either.
   if (FactorRecord.empty() || OutputPath == "-" || Result == Outcome::Error ||
       Config.read_only)
     return;
-  oc_error Err{};
-  if (Result == Outcome::Miss &&
-      oc_misses_note(&Config, OutputPath.c_str(), FactorRecord.data(),
-                     FactorRecord.size(), &Err) != OC_OK &&
-      !Warned) {
-    llvm::errs() << "objcache: warning: cannot log the miss: " << Err.message
-                 << "\n";
-    Warned = true;
-  }
-  if (oc_history_record(&Config, OutputPath.c_str(), FactorRecord.data(),
-                        FactorRecord.size(), &Err) != OC_OK &&
-      !Warned)
-    llvm::errs() << "objcache: warning: cannot record factors: " << Err.message
-                 << "\n";
+  oc_session_set_history(Session, OutputPath.c_str(), FactorRecord.data(),
+                         FactorRecord.size(), Result == Outcome::Miss);
 }
 
 } // namespace objcache

@@ -15,6 +15,7 @@ extern "C" {
 #include "objcache/config.h"
 #include "objcache/entry.h"
 #include "objcache/hash.h"
+#include "objcache/session.h"
 #include "objcache/stats.h"
 }
 
@@ -83,9 +84,9 @@ struct CompileState {
   bool StorePending = false;
   llvm::SmallVector<char, 0> Object; // a miss's object, until stored
   uint64_t CompileTimeMs = 0;        // what a hit on this miss will save
-  bool Warned = false;           // a warning line was printed already
-  unsigned Faults = 0;           // faults survived, counted in errors
-  oc_stats StoreStats{};         // the store's own counts (remote traffic)
+  // The reporting of this compile (stats delta, warnings, log, history,
+  // the store handle): opened by openSession, closed by finish().
+  oc_session *Session = nullptr;
   std::chrono::steady_clock::time_point PipelineStart;
   std::chrono::steady_clock::time_point CompileStart;
 
@@ -96,13 +97,25 @@ struct CompileState {
 
   ~CompileState();
 
+  // Opens the session, over Config once ConfigLoaded (else it only prints).
+  void openSession();
   void markUncacheable(oc_stat Reason, std::string Detail);
   // A cache fault: one warning line on stderr, counted in `errors`.
   void reportError(const std::string &Message);
   // A fault the compile survives with the cache still working (a corrupt
   // entry, removed): one warning line, counted in `errors`.
   void noteFault(const std::string &Message);
-  // Adds the outcome to the stats and the log; called once, at the end.
+  // A warning line the outcome counts (or nothing does), once per text.
+  void warn(const std::string &Message);
+  // Whether a warning line of objcache's own was printed.
+  bool warned() const;
+  // The session's store (opened on first use), or null with Err set;
+  // releaseStore() closes it, reporting its warning as a fault and adding
+  // its remote traffic to the stats delta.
+  oc_store *store(oc_error &Err);
+  void releaseStore();
+  // Adds the outcome to the stats and the log, keeps the history, writes
+  // the stats delta; called once, at the end.
   void finish();
   // Writes the direct-mode record when the launcher asked for one.
   void recordForDirectMode();

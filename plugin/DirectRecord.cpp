@@ -12,10 +12,16 @@
 // DependencyOutputOptions, ...), never from the command line: the driver
 // may have added options from a config file or CCC_OVERRIDE_OPTIONS that
 // the launcher does not see. Any output the launcher cannot reproduce is a
-// "side" line, and the launcher then records nothing.
+// "side" line, and the launcher then records nothing. The record is
+// encoded and written by lib (objcache/direct.h): this file only turns
+// Clang's objects into its fields.
 //
 //===----------------------------------------------------------------------===//
 #include "DirectRecord.h"
+
+extern "C" {
+#include "objcache/direct.h"
+}
 
 #include "clang/Basic/DiagnosticOptions.h"
 #include "clang/Basic/FileManager.h"
@@ -29,12 +35,9 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
-#include <cerrno>
+#include <climits>
 #include <cstdlib>
-#include <cstring>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 using namespace llvm;
 
@@ -127,13 +130,6 @@ std::vector<std::string> sideOutputs(clang::CompilerInstance &CI) {
   return Side;
 }
 
-std::string absoluteClean(StringRef Path) {
-  SmallString<256> Abs(Path);
-  sys::fs::make_absolute(Abs);
-  sys::path::remove_dots(Abs, /*remove_dot_dot=*/true);
-  return std::string(Abs);
-}
-
 } // namespace
 
 DepFileList::DepFileList(const clang::DependencyOutputOptions &Opts)
@@ -199,11 +195,24 @@ DirectRecorder::start(clang::CompilerInstance &CI) {
   return Recorder;
 }
 
+std::string cleanAbsolute(StringRef Path) {
+  SmallString<256> Cwd;
+  std::string In = Path.str();
+  char Out[PATH_MAX];
+  // LLVM's working directory ($PWD when it names the same directory), as
+  // make_absolute would use it.
+  bool HaveCwd = !sys::fs::current_path(Cwd);
+  if (!oc_path_clean(HaveCwd ? Cwd.c_str() : nullptr, In.c_str(), Out,
+                     sizeof Out))
+    return In;
+  return Out;
+}
+
 bool DirectRecorder::write(clang::CompilerInstance &CI,
                            const std::string &KeyHex,
                            const std::vector<std::string> &OptionFiles,
-                           const std::vector<std::string> &OutputLines,
-                           std::string &Error) {
+                           const std::vector<RecordedOutput> &Outputs,
+                           bool LauncherStores, std::string &Error) {
   std::set<std::string> Read = Log->Found;
   if (CI.hasSourceManager()) {
     clang::SourceManager &SM = CI.getSourceManager();
@@ -213,83 +222,62 @@ bool DirectRecorder::write(clang::CompilerInstance &CI,
   for (const std::string &File : OptionFiles)
     Read.insert(asLookedUp(File));
 
-  const clang::DependencyOutputOptions &Dep = CI.getDependencyOutputOpts();
-  std::vector<std::string> Lines;
-  Lines.push_back("output " + absoluteClean(CI.getFrontendOpts().OutputFile));
-  if (!Dep.OutputFile.empty() && Deps) {
-    Lines.push_back("depfile " + absoluteClean(Dep.OutputFile));
-    for (const std::string &Target : Dep.Targets)
-      Lines.push_back("target " + Target);
-    Lines.push_back("depmain " + std::to_string(Deps->InputFileIndex));
-    for (const std::string &Name : Deps->getDependencies())
-      Lines.push_back("dep " + Name);
-    if (Deps->SeenMissingHeader)
-      Lines.push_back("side missing header");
-  } else if (!Dep.OutputFile.empty()) {
-    Lines.push_back("side dependency file");
-  }
-  for (const std::string &What : sideOutputs(CI))
-    Lines.push_back("side " + What);
-  // Side outputs objcache caches (sideoutput <name> <path>) and "store".
-  Lines.insert(Lines.end(), OutputLines.begin(), OutputLines.end());
-
-  // A name with a newline cannot be written in this format: record nothing
-  // (the next compile is simply another miss).
-  auto HasNewline = [](const std::string &S) {
-    return S.find('\n') != std::string::npos;
-  };
-  for (const auto *Set : {&Read, &Log->Missing})
-    for (const std::string &File : *Set)
-      if (HasNewline(File)) {
-        Error = "a file name holds a newline";
-        return false;
-      }
-  for (const std::string &Line : Lines)
-    if (HasNewline(Line)) {
-      Error = "a file name holds a newline";
-      return false;
-    }
-  std::string Text = "objcache-direct-record 2\nkey " + KeyHex + "\n";
-  for (const std::string &Line : Lines)
-    Text += Line + "\n";
-  for (const std::string &File : Read)
-    Text += "read " + File + "\n";
-  for (const std::string &File : Log->Missing)
-    if (!Read.count(File))
-      Text += "absent " + File + "\n";
-  if (!Location.empty())
-    Text += "location " + Location + "\n";
-  Text += "end\n";
-
-  // O_EXCL: a second translation unit in the same process must not pass
-  // off its files as the first one's. The launcher only asks for single
-  // inputs, so this is a guard, not a case.
-  // An existing file is never ours to remove: OBJCACHE_DIRECT_RECORD may
-  // name anything the user can write.
-  int Fd = open(Path.c_str(),
-                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (Fd < 0) {
-    Error = "cannot create " + Path + ": " + strerror(errno);
+  // The record's strings; the C record points into these.
+  oc_direct_record Rec = {};
+  if (!oc_digest_from_hex(KeyHex.c_str(), &Rec.key)) {
+    Error = "bad key";
     return false;
   }
-  const char *Data = Text.data();
-  size_t Left = Text.size();
-  while (Left > 0) {
-    ssize_t N = ::write(Fd, Data, Left);
-    if (N < 0 && errno == EINTR)
-      continue;
-    if (N <= 0) {
-      Error = "cannot write " + Path + ": " + strerror(errno);
-      close(Fd);
-      unlink(Path.c_str());
-      return false;
-    }
-    Data += N;
-    Left -= N;
+  const clang::DependencyOutputOptions &Dep = CI.getDependencyOutputOpts();
+  std::string Output = cleanAbsolute(CI.getFrontendOpts().OutputFile);
+  std::string DepFile;
+  std::vector<const char *> Targets, DepNames, Sides;
+  std::vector<std::string> SideTexts;
+  Rec.output = Output.c_str();
+  if (!Dep.OutputFile.empty() && Deps) {
+    DepFile = cleanAbsolute(Dep.OutputFile);
+    Rec.depfile = DepFile.c_str();
+    for (const std::string &Target : Dep.Targets)
+      Targets.push_back(Target.c_str());
+    Rec.depmain = Deps->InputFileIndex;
+    for (const std::string &Name : Deps->getDependencies())
+      DepNames.push_back(Name.c_str());
+    if (Deps->SeenMissingHeader)
+      SideTexts.push_back("missing header");
+  } else if (!Dep.OutputFile.empty()) {
+    SideTexts.push_back("dependency file");
   }
-  if (close(Fd) != 0) {
-    Error = "cannot write " + Path + ": " + strerror(errno);
-    unlink(Path.c_str());
+  for (std::string &What : sideOutputs(CI))
+    SideTexts.push_back(std::move(What));
+  for (const std::string &What : SideTexts)
+    Sides.push_back(What.c_str());
+  std::vector<oc_direct_side_output> Cached;
+  for (const RecordedOutput &Out : Outputs)
+    Cached.push_back({Out.Name.c_str(), Out.Path.c_str()});
+  std::vector<oc_direct_record_file> Files;
+  for (const std::string &File : Read)
+    Files.push_back({File.c_str(), false});
+  for (const std::string &File : Log->Missing)
+    if (!Read.count(File))
+      Files.push_back({File.c_str(), true});
+  Rec.targets = Targets.data();
+  Rec.target_count = Targets.size();
+  Rec.deps = DepNames.data();
+  Rec.dep_count = DepNames.size();
+  Rec.sides = Sides.data();
+  Rec.side_count = Sides.size();
+  Rec.side_outputs = Cached.data();
+  Rec.side_output_count = Cached.size();
+  Rec.store = LauncherStores;
+  Rec.files = Files.data();
+  Rec.file_count = Files.size();
+  Rec.location = Location.empty() ? nullptr : Location.c_str();
+
+  // A name with a newline cannot be written: the encoder refuses it and
+  // nothing is recorded (the next compile is simply another miss).
+  oc_error Err = {};
+  if (oc_direct_record_write(Path.c_str(), &Rec, &Err) != OC_OK) {
+    Error = Err.message;
     return false;
   }
   return true;

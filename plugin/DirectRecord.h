@@ -11,29 +11,8 @@
 // a manifest candidate (hashing, timestamps, stderr, dependency list); all
 // storage stays in lib/.
 //
-// Record format, one item per line:
-//   objcache-direct-record 2
-//   key <64 hex digits>
-//   output <absolute path>      (FrontendOptions::OutputFile)
-//   depfile <absolute path>     (DependencyOutputOptions::OutputFile, if any)
-//   target <target>             (each .d target, quoted as cc1 got it)
-//   depmain <n>                 (the main file's index among the deps)
-//   dep <name>                  (each name clang puts in the .d, in order)
-//   side <what>                 (another file the compile writes)
-//   read <path>                 (any number)
-//   absent <path>               (any number)
-//   location <where>            (at most one)
-//   sideoutput <name> <absolute path>
-//                               (a side output objcache caches: the entry's
-//                               output <name>, written there on a hit)
-//   store                       (LLVM IR or bitcode output: the launcher
-//                               stores the finished output under the key)
-//   end
-// Paths are as the front end looked them up: relative ones are relative to
-// the working directory (another checkout with the same arguments looks up
-// the same relative names). "location" says the module names the working
-// directory, a base dir or an output path (Location.h), so the candidate
-// must not serve a compile elsewhere.
+// The record's format, its encoder and the launcher's decoder are lib's
+// (objcache/direct.h); this file fills its fields from Clang's objects.
 //
 //===----------------------------------------------------------------------===//
 #ifndef OBJCACHE_PLUGIN_DIRECTRECORD_H
@@ -81,6 +60,16 @@ struct LookupLog {
   bool ReadsClock = false;
 };
 
+// cwd + Path with ".", ".." and empty components removed (LLVM's
+// make_absolute + remove_dots), by lib's oc_path_clean: the one spelling
+// of an output path the launcher and `objcache --explain` also use.
+std::string cleanAbsolute(llvm::StringRef Path);
+
+// A side output objcache caches: the entry's output Name, at Path.
+struct RecordedOutput {
+  std::string Name, Path;
+};
+
 class DirectRecorder {
 public:
   // Starts recording for this compile when OBJCACHE_DIRECT_RECORD is set;
@@ -92,11 +81,13 @@ public:
   bool readsClock() const { return Log->ReadsClock; }
 
   // Writes the record with the IR-level key, the files named by options
-  // (the "file" factor) and the "output"/"store" lines of OutputLines.
-  // Returns false with a reason on failure.
+  // (the "file" factor), the cached side outputs and whether the launcher
+  // stores the output (LLVM IR or bitcode). Returns false with a reason on
+  // failure.
   bool write(clang::CompilerInstance &CI, const std::string &KeyHex,
              const std::vector<std::string> &OptionFiles,
-             const std::vector<std::string> &OutputLines, std::string &Error);
+             const std::vector<RecordedOutput> &Outputs, bool LauncherStores,
+             std::string &Error);
 
   // Where the module names the compile's location, or "" (Location.h).
   void setLocation(std::string Where) { Location = std::move(Where); }

@@ -82,10 +82,7 @@ std::string absoluteOutput(const clang::CompilerInstance &CI) {
   std::string Output = CI.getFrontendOpts().OutputFile;
   if (Output.empty() || Output == "-")
     return Output.empty() ? "-" : Output;
-  SmallString<256> Path(Output);
-  sys::fs::make_absolute(Path);
-  sys::path::remove_dots(Path, /*remove_dot_dot=*/true);
-  return std::string(Path);
+  return cleanAbsolute(Output); // as `objcache --explain` spells it
 }
 
 // True when objcache is the only frontend plugin: no other consumer that
@@ -168,6 +165,7 @@ protected:
     oc_status Status = oc_config_load(&State->Config, &Err);
     // A bad value still leaves a usable cache_dir, so the fault is counted.
     State->ConfigLoaded = Status == OC_OK || Status == OC_BAD_CONFIG;
+    State->openSession();
     if (Status != OC_OK)
       State->reportError(Err.message);
     else if (State->Config.disable)
@@ -229,6 +227,7 @@ void countIrInput() {
   if (oc_config_load(&State.Config, &Err) != OC_OK || State.Config.disable)
     return;
   State.ConfigLoaded = true;
+  State.openSession();
   State.markUncacheable(OC_STAT_UNCACHEABLE_IR_INPUT, "LLVM IR input");
   State.CompileStart = Clock::now();
   State.finish();
@@ -301,19 +300,17 @@ void lookUp(CompileState &State, Module &M, const PipelineInfo &Pipeline) {
     return;
   }
 
-  oc_store *Store = nullptr;
   oc_error Err{};
-  oc_status Status = oc_store_open(&State.Config, &Store, &Err);
+  oc_store *Store = State.store(Err);
+  oc_status Status = Store ? OC_OK : Err.status;
   std::vector<const char *> Required = requiredOutputs(State);
   if (Status == OC_OK)
     Status = oc_store_get_outputs(Store, &State.Key, Required.data(),
                                   Required.size(), &State.Cached,
                                   &State.CachedMeta, &Err);
-  // A remote fault the lookup survived (it became a miss).
-  if (const char *Warning = oc_store_warning(Store))
-    State.noteFault(Warning);
-  oc_store_take_stats(Store, &State.StoreStats);
-  oc_store_close(Store);
+  // A remote fault the lookup survived (it became a miss) is reported
+  // here; no connection stays open through code generation.
+  State.releaseStore();
   switch (Status) {
   case OC_OK:
     if (startVerify(State, M))
@@ -475,23 +472,18 @@ void storeOutputs(CompileState &State) {
   }
   oc_entry_meta Meta{static_cast<uint64_t>(std::time(nullptr)),
                      State.CompileTimeMs};
-  oc_store *Store = nullptr;
-  oc_status Status = oc_store_open(&State.Config, &Store, &Err);
+  oc_store *Store = State.store(Err);
+  oc_status Status = Store ? OC_OK : Err.status;
   if (Status == OC_OK)
     Status = oc_store_put_outputs(Store, &State.Key, Outputs.data(),
                                   Outputs.size(), &Meta, &Err);
   if (Status == OC_OK) // verify mode's evidence of what this compile saw
     (void)oc_store_put_record(Store, &State.Key, State.FactorRecord.data(),
                               State.FactorRecord.size(), nullptr);
-  if (const char *Warning = oc_store_warning(Store))
-    State.noteFault(Warning);
-  oc_store_take_stats(Store, &State.StoreStats);
-  oc_store_close(Store);
+  State.releaseStore(); // its warning, a fault the put survived
   if (Status != OC_OK) {
     // The outputs are already written: only the caching failed.
-    llvm::errs() << "objcache: warning: cannot store the object: "
-                 << Err.message << "\n";
-    State.Warned = true;
+    State.warn(std::string("cannot store the object: ") + Err.message);
     if (!Replacing)
       State.Result = Outcome::Error;
     return;

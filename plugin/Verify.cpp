@@ -61,12 +61,11 @@ void finishVerify(CompileState &State, llvm::ArrayRef<char> Object) {
   }
   State.Verify = VerifyState::Mismatch;
 
-  oc_store *Store = nullptr;
   oc_error Err{};
   oc_buffer Writer{};
   bool HaveWriter = false;
   std::string Problem;
-  if (oc_store_open(&State.Config, &Store, &Err) == OC_OK) {
+  if (oc_store *Store = State.store(Err)) {
     HaveWriter = oc_store_get_record(Store, &State.Key, &Writer, &Err) == OC_OK;
     // A compile with a backend diagnostic is never stored; the wrong entry
     // is still replaced by the fresh object on the next plain miss of it.
@@ -80,8 +79,7 @@ void finishVerify(CompileState &State, llvm::ArrayRef<char> Object) {
     } else {
       Problem = "; the entry is kept: this compile had a backend diagnostic";
     }
-    oc_store_take_stats(Store, &State.StoreStats);
-    oc_store_close(Store);
+    State.releaseStore();
   } else {
     Problem = std::string("; cannot replace the entry: ") + Err.message;
   }
@@ -110,12 +108,10 @@ void finishVerify(CompileState &State, llvm::ArrayRef<char> Object) {
     Where = std::string(" (cannot keep evidence: ") + Err.message + ")";
   oc_buffer_free(&Writer);
 
-  llvm::errs() << "objcache: warning: verify: the cached " << Differing
-               << " of key " << State.KeyHex << " differs from a fresh compile"
-               << " of " << State.OutputPath << "; wrote the fresh one"
-               << (Problem.empty() ? " and replaced the entry" : Problem)
-               << Where << "\n";
-  State.Warned = true;
+  State.warn(std::string("verify: the cached ") + Differing + " of key " +
+             State.KeyHex + " differs from a fresh compile of " +
+             State.OutputPath + "; wrote the fresh one" +
+             (Problem.empty() ? " and replaced the entry" : Problem) + Where);
 }
 
 } // namespace objcache

@@ -3,26 +3,24 @@
  * The plugin only loads into clang 22, and CC may name any compiler (gcc, an
  * older clang, a wrapper script). Most answers come from the resolved path's
  * name alone: /usr/bin/clang-22 resolves into /usr/lib/llvm-22/bin/. Other
- * compilers are asked `--version` once; the answer is kept in
- * <cache_dir>/compilers/<hash of path, size, mtime, inode>, so an upgraded
- * or replaced compiler is asked again. A compiler that is not clang 22 gets
- * one note on stderr, printed by whichever process created its answer file:
- * link(2) refuses to replace an existing file, so parallel compiles of a
- * first build agree on one writer and print the note once. */
-#include "fsutil.h"
+ * compilers are asked `--version` once; the answer is kept in the probe
+ * cache (lib/probe_cache.c), <cache_dir>/compilers/<hash of path, size,
+ * mtime, inode>, so an upgraded or replaced compiler is asked again. A compiler
+ * that is not clang 22 gets one note on stderr, printed by whichever process
+ * created its answer file (oc_probe_answer_create): link(2) refuses to replace
+ * an existing file, so parallel compiles of a first build agree on one writer
+ * and print the note once. */
+#include "objcache/direct.h"
 #include "objcache/hash.h"
 #include "tool.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 static const char clang22_answer[] = "clang-22\n";
 static const char other_answer[] = "other\n";
@@ -42,56 +40,21 @@ static bool named_clang22(const char *real) {
  * looks for clang's banner. stdin and stderr go to /dev/null so that a
  * wrapper cannot hang on input or talk into the build log. */
 static bool ask_version(const char *path, const char *name, bool *is22) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0)
-    return false;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
-                                   O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null",
-                                   O_WRONLY, 0);
   char *args[] = {(char *)name, "--version", NULL};
-  pid_t pid;
-  int rc = posix_spawn(&pid, path, &actions, NULL, args, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
+  char out[8192]; /* the banner is on the first line */
+  int wstatus =
+      tool_run_capture(path, args, NULL, STDOUT_FILENO, out, sizeof out);
+  if (wstatus == -1)
     return false;
-  }
-  char out[8192];
-  size_t len = 0;
-  for (;;) {
-    ssize_t n = read(fds[0], out + len, sizeof out - 1 - len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    len += (size_t)n;
-    if (len == sizeof out - 1) {
-      /* The banner is on the first line; drain the rest unread. */
-      char sink[4096];
-      while (read(fds[0], sink, sizeof sink) > 0)
-        ;
-      break;
-    }
-  }
-  out[len] = '\0';
-  close(fds[0]);
-  int wstatus;
-  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
-    ;
   /* "Debian clang version 22.1.8 (...)", "clang version 22.0.0git" */
   *is22 = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 &&
           strstr(out, "clang version 22.") != NULL;
   return true;
 }
 
-/* <cache_dir>/compilers/<hex> for this compiler's identity. */
-static bool answer_path(const oc_config *cfg, const char *real, char *out,
-                        size_t size) {
+/* The name of this compiler's answer in the probe cache: the hash of its
+ * identity. */
+static bool answer_name(const char *real, char *hex) {
   struct stat st;
   if (stat(real, &st) != 0)
     return false;
@@ -103,66 +66,32 @@ static bool answer_path(const oc_config *cfg, const char *real, char *out,
   if (n < 0 || (size_t)n >= sizeof identity)
     return false;
   oc_digest digest = oc_hash_bytes(identity, (size_t)n);
-  char hex[OC_DIGEST_HEX_SIZE];
   oc_digest_to_hex(&digest, hex);
-  n = snprintf(out, size, "%s/compilers/%s", cfg->cache_dir, hex);
-  return n > 0 && (size_t)n < size;
-}
-
-/* Creates the answer file unless it exists. true when this process made
- * it, i.e. it is the one to print the note. */
-static bool store_answer(const oc_config *cfg, const char *file,
-                         const char *answer) {
-  char dir[PATH_MAX + 16], tmp[PATH_MAX + 160];
-  snprintf(dir, sizeof dir, "%s/compilers", cfg->cache_dir);
-  if (oc_fs_mkdirs(dir, cfg->umask, NULL) != OC_OK)
-    return true; /* unwritable cache: note every time rather than never */
-  oc_fs_temp_name(tmp, sizeof tmp, file);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0)
-    return true;
-  oc_fs_apply_mask(fd, 0666, cfg->umask);
-  bool written = oc_fs_write_all(fd, answer, strlen(answer)) == 0;
-  written &= close(fd) == 0;
-  bool created = written && link(tmp, file) == 0;
-  unlink(tmp);
-  return created || !written;
+  return true;
 }
 
 bool tool_is_clang22(const oc_config *cfg, const char *path, const char *real,
                      const char *name) {
   if (named_clang22(real))
     return true;
-  char file[PATH_MAX + 96];
-  bool known = answer_path(cfg, real, file, sizeof file);
+  char name_hex[OC_DIGEST_HEX_SIZE];
+  bool known = answer_name(real, name_hex);
+  static const char *const answers[] = {clang22_answer, other_answer};
   if (known) {
     /* Validated: a regular file (never a FIFO or a symlink) holding
-     * exactly one of the two answers. A wrong "clang-22" for another
-     * compiler is caught by the plugin probe (plugin_probe.c). */
-    oc_buffer answer = {0};
-    oc_status status =
-        oc_fs_read_file(AT_FDCWD, file, true, 16, &answer, NULL, NULL);
-    if (status != OC_NOT_FOUND) {
-      bool is_clang22 = status == OC_OK &&
-                        answer.size == sizeof clang22_answer - 1 &&
-                        memcmp(answer.data, clang22_answer, answer.size) == 0;
-      bool is_other = status == OC_OK &&
-                      answer.size == sizeof other_answer - 1 &&
-                      memcmp(answer.data, other_answer, answer.size) == 0;
-      oc_buffer_free(&answer);
-      if (is_clang22)
-        return true;
-      if (is_other)
-        return false;
-      /* Anything else is damaged: ask again below and replace it. */
-      unlink(file);
-    }
+     * exactly one of the two answers; anything else is removed, asked
+     * again below and replaced. A wrong "clang-22" for another compiler is
+     * caught by the plugin probe (plugin_probe.c). */
+    int which = oc_probe_answer_get(cfg, name_hex, answers, 2);
+    if (which >= 0)
+      return which == 0;
   }
   bool is22;
   if (!ask_version(path, name, &is22))
     return false; /* cannot even run it: exec will say why */
   bool first =
-      !known || store_answer(cfg, file, is22 ? clang22_answer : other_answer);
+      !known || oc_probe_answer_create(cfg, name_hex,
+                                       is22 ? clang22_answer : other_answer);
   if (!is22 && first)
     fprintf(stderr,
             "objcache: note: %s (%s) is not clang 22; compiling without the "

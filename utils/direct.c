@@ -14,27 +14,29 @@
  *
  * A hit writes exactly what the compile wrote: the object (or assembly),
  * the -MD/-MMD dependency file, and the front end's diagnostics on stderr.
- * Like clang, it writes a regular file through a temp file and rename(2),
- * and into an existing device or FIFO in place (`-o /dev/null` stays a
- * device). A candidate is recorded only when the outputs the plugin saw
- * clang use (its object, .d file and .d targets) are those this file
- * computed from the command line, the compile wrote no other file, the .d
- * file generated from the plugin's list is byte for byte clang's, and its
- * stderr holds nothing but text and colour codes; otherwise direct mode
- * steps aside for that command (counted in `direct_uncacheable`). A file
- * changed after the compile started (mtime or ctime not older than its
- * start) makes the candidate unrecordable, so a racing edit is never
- * cached. Looking a candidate up reads each file at most to its recorded
- * size plus one byte (a file that grew, or that is not a regular file, has
- * changed). Faults print one warning line, count in `errors`, and the
- * compile goes on the plain way. */
-#include "fsutil.h"
+ * Like clang, it writes a regular file through a temp file renamed into
+ * place, and into an existing device or FIFO in place (`-o /dev/null` stays
+ * a device): oc_write_output. A candidate is recorded only when the outputs
+ * the plugin saw clang use (its object, .d file and .d targets) are those
+ * this file computed from the command line, the compile wrote no other
+ * file, the .d file generated from the plugin's list is byte for byte
+ * clang's, and its stderr holds nothing but text and colour codes;
+ * otherwise direct mode steps aside for that command (counted in
+ * `direct_uncacheable`). The record's format, its file under tmp/, the
+ * capture of the candidate's files (a racing edit is never cached) and
+ * their matching at lookup are lib's (objcache/direct.h): this file
+ * compares the record with the command line and drives the store. Faults
+ * are reported through one session (session.h): each prints one warning
+ * line, counts in `errors`, and the compile goes on the plain way; the
+ * counts reach the stats once, at the end. */
+#include "objcache/direct.h"
 #include "objcache/basedir.h"
+#include "objcache/fileio.h"
 #include "objcache/history.h"
 #include "objcache/log.h"
 #include "objcache/manifest.h"
 #include "objcache/replay.h"
-#include "objcache/stats.h"
+#include "objcache/session.h"
 #include "objcache/store.h"
 #include "objcache/verify.h"
 #include "tool.h"
@@ -42,7 +44,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +51,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 /* Variables that make clang write files of its own beside the object:
  * direct mode could not reproduce them. */
@@ -62,6 +61,7 @@ static const char *const refused_env[] = {
 
 typedef struct {
   const oc_config *cfg;
+  oc_session *session; /* counts, warnings, log, history; owns the store */
   oc_store *store;
   oc_key_builder *key;
   oc_digest direct_key;
@@ -69,7 +69,7 @@ typedef struct {
   char cwd[PATH_MAX]; /* as clang sees it ($PWD when it is the same dir) */
   oc_digest location; /* the working directory and verbatim arguments */
   uint64_t started_ms;
-  bool store_warned; /* the store's fault has been shown */
+  int died_of;       /* the signal the compiler died of, to die of at the end */
   bool recorded;     /* the compile recorded a candidate, with this key: */
   oc_digest recorded_key;
   bool launcher_stored; /* ... for LLVM IR/bitcode the launcher stored, so
@@ -82,33 +82,9 @@ static uint64_t now_ms(void) {
   return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void count(const oc_config *cfg, oc_stat stat, uint64_t by) {
-  (void)oc_stats_bump(cfg->cache_dir, stat, by, NULL);
-}
-
-static void warn(const oc_config *cfg, const char *message) {
-  fprintf(stderr, "objcache: warning: %s\n", message);
-  count(cfg, OC_STAT_ERRORS, 1);
-}
-
-/* Shows a fault the store survived (the remote went down or held an
- * invalid value, a remote hit could not be kept locally): one line per
- * compile, counted in `errors` like the plugin's. */
-static void report_store(direct_ctx *ctx) {
-  const char *warning = oc_store_warning(ctx->store);
-  if (warning && !ctx->store_warned) {
-    ctx->store_warned = true;
-    warn(ctx->cfg, warning);
-  }
-}
-
-static void log_line(direct_ctx *ctx, const char *result, const char *why) {
-  if (!ctx->cfg->logfile[0])
-    return;
-  char hex[OC_DIGEST_HEX_SIZE];
-  oc_digest_to_hex(&ctx->direct_key, hex);
-  (void)oc_log_compile(ctx->cfg, ctx->args.input ? ctx->args.input : "-", hex,
-                       result, why, now_ms() - ctx->started_ms, NULL);
+static void print_line(void *unused, const char *line) {
+  (void)unused;
+  fputs(line, stderr);
 }
 
 /* Keeps the direct key's factors and the candidate's files for --explain,
@@ -129,49 +105,13 @@ static void record_history(direct_ctx *ctx,
   size_t len;
   const char *record = oc_key_record(ctx->key, &len);
   char output[PATH_MAX], name[PATH_MAX + 32];
-  if (!record || !tool_clean_absolute(ctx->args.output, output, sizeof output))
+  if (!record || !oc_path_clean(NULL, ctx->args.output, output, sizeof output))
     return;
   snprintf(name, sizeof name, "%s%s", output, TOOL_DIRECT_HISTORY_SUFFIX);
-  oc_error err;
-  if (oc_history_record(ctx->cfg, name, record, len, &err) != OC_OK)
-    fprintf(stderr, "objcache: warning: cannot record factors: %s\n",
-            err.message);
+  oc_session_set_history(ctx->session, name, record, len, false);
 }
 
 /* ---- paths --------------------------------------------------------------- */
-
-/* cwd + path with "", "." and ".." removed textually: how the plugin names
- * files (LLVM's make_absolute and remove_dots). */
-static bool clean_path(const char *cwd, const char *path, char *out,
-                       size_t size) {
-  char joined[2 * PATH_MAX + 2];
-  int n =
-      snprintf(joined, sizeof joined, "%s/%s", path[0] == '/' ? "" : cwd, path);
-  if (n < 0 || (size_t)n >= sizeof joined)
-    return false;
-  size_t len = 0;
-  char *save = NULL;
-  for (char *part = strtok_r(joined, "/", &save); part;
-       part = strtok_r(NULL, "/", &save)) {
-    if (strcmp(part, ".") == 0)
-      continue;
-    if (strcmp(part, "..") == 0) {
-      while (len > 0 && out[--len] != '/')
-        ;
-      continue;
-    }
-    size_t k = strlen(part);
-    if (len + 1 + k + 1 > size)
-      return false;
-    out[len++] = '/';
-    memcpy(out + len, part, k);
-    len += k;
-  }
-  if (len == 0)
-    out[len++] = '/';
-  out[len] = '\0';
-  return true;
-}
 
 /* base_dir: a .d name that clang printed absolute, under a base dir, is
  * kept as "//" and its form relative to the working directory, and printed
@@ -184,7 +124,7 @@ static const char *dep_name_here(const direct_ctx *ctx, const char *name,
                                  char *out, size_t size) {
   if (strncmp(name, DEP_RELATIVE, 2) != 0)
     return name;
-  return clean_path(ctx->cwd, name + 2, out, size) ? out : NULL;
+  return oc_path_clean(ctx->cwd, name + 2, out, size) ? out : NULL;
 }
 
 /* Whether the .d name `name` (relative to cwd or absolute) is the file
@@ -192,8 +132,8 @@ static const char *dep_name_here(const direct_ctx *ctx, const char *name,
 static bool dep_names_file(const char *cwd, const char *name,
                            const char *path) {
   char a[PATH_MAX], b[PATH_MAX];
-  return clean_path(cwd, name, a, sizeof a) &&
-         clean_path(cwd, path, b, sizeof b) && strcmp(a, b) == 0;
+  return oc_path_clean(cwd, name, a, sizeof a) &&
+         oc_path_clean(cwd, path, b, sizeof b) && strcmp(a, b) == 0;
 }
 
 /* The .d file for candidate c under this command's targets and -MP,
@@ -229,138 +169,6 @@ static bool generate_depfile(const direct_ctx *ctx,
 
 /* ---- the lookup ---------------------------------------------------------- */
 
-static int64_t ns_of(const struct timespec *ts) {
-  return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
-}
-
-/* Hashes the regular file at path, reading at most `limit` bytes plus one:
- * a file that is longer (it grew, or a pseudo-file such as
- * /proc/self/pagemap whose stat size is 0 and whose reads never end) is
- * OC_CORRUPT ("changed"), as is one that is not a regular file once open.
- * *size_out gets the bytes read. */
-static oc_status hash_bounded(const char *path, uint64_t limit, oc_digest *out,
-                              uint64_t *size_out) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0)
-    return OC_IO_ERROR;
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return OC_CORRUPT;
-  }
-  oc_hasher hasher;
-  oc_hasher_init(&hasher);
-  uint64_t total = 0;
-  static uint8_t chunk[65536];
-  oc_status status = OC_OK;
-  for (;;) {
-    uint64_t left = limit + 1 - total; /* >= 1 */
-    size_t want = left < sizeof chunk ? (size_t)left : sizeof chunk;
-    ssize_t n = read(fd, chunk, want);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      status = OC_IO_ERROR;
-      break;
-    }
-    if (n == 0)
-      break;
-    total += (uint64_t)n;
-    if (total > limit) {
-      status = OC_CORRUPT;
-      break;
-    }
-    oc_hasher_update(&hasher, chunk, (size_t)n);
-  }
-  close(fd);
-  *out = oc_hasher_final(&hasher);
-  *size_out = total;
-  return status;
-}
-
-/* Whether every file of the candidate is as recorded: same size and times
- * (no read at all, unless file_stat_matches is off), or else the same
- * contents. *why names the first file that differs. */
-static bool candidate_matches(const oc_config *cfg, const oc_digest *location,
-                              const oc_manifest_candidate *c, char *why,
-                              size_t why_size, bool *only_location) {
-  *only_location = false;
-  const char *elsewhere = NULL; /* why it is bound to another location */
-  for (size_t i = 0; i < c->file_count; i++) {
-    const oc_manifest_file *f = &c->files[i];
-    if (f->kind == OC_MANIFEST_FILE_LOCATION) {
-      if (!oc_digest_equal(&f->hash, location))
-        elsewhere = f->path; /* the files still say if it is the only one */
-      continue;
-    }
-    struct stat st;
-    bool exists = stat(f->path, &st) == 0;
-    if (f->kind == OC_MANIFEST_FILE_ABSENT) {
-      if (!exists)
-        continue;
-      snprintf(why, why_size, "%s appeared", f->path);
-      return false;
-    }
-    if (!exists || !S_ISREG(st.st_mode)) {
-      snprintf(why, why_size, "%s is gone", f->path);
-      return false;
-    }
-    if (cfg->file_stat_matches && (uint64_t)st.st_size == f->size &&
-        ns_of(&st.st_mtim) == f->mtime_ns && ns_of(&st.st_ctim) == f->ctime_ns)
-      continue;
-    oc_digest now;
-    uint64_t got;
-    if ((uint64_t)st.st_size != f->size ||
-        hash_bounded(f->path, f->size, &now, &got) != OC_OK || got != f->size ||
-        !oc_digest_equal(&now, &f->hash)) {
-      snprintf(why, why_size, "%s changed", f->path);
-      return false;
-    }
-  }
-  if (elsewhere) {
-    snprintf(why, why_size,
-             "made in another working directory or with other output names, "
-             "and %s",
-             elsewhere);
-    *only_location = true;
-    return false;
-  }
-  return true;
-}
-
-/* Writes data to path as clang writes its outputs: a regular file (or a
- * new one) through a temp file beside it and rename(2), so a reader never
- * sees half an object; an existing file that is not regular (a device such
- * as /dev/null, a FIFO) in place, so it stays what it is. */
-static bool write_output(const char *path, const void *data, size_t len,
-                         char *why, size_t why_size) {
-  struct stat st;
-  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-    int e = fd < 0 ? errno : oc_fs_write_all(fd, data, len);
-    if (fd >= 0 && close(fd) != 0 && e == 0)
-      e = errno;
-    if (e != 0)
-      snprintf(why, why_size, "cannot write %s: %s", path, strerror(e));
-    return e == 0;
-  }
-  char tmp[PATH_MAX + 64];
-  oc_fs_temp_name(tmp, sizeof tmp, path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  int e = fd < 0 ? errno : oc_fs_write_all(fd, data, len);
-  if (fd >= 0 && close(fd) != 0 && e == 0)
-    e = errno;
-  if (e == 0 && rename(tmp, path) != 0)
-    e = errno;
-  if (e != 0) {
-    if (fd >= 0)
-      unlink(tmp);
-    snprintf(why, why_size, "cannot write %s: %s", path, strerror(e));
-    return false;
-  }
-  return true;
-}
-
 /* Serves candidate c. 1: served; 0: it cannot be served (its object is no
  * longer in the store, or its dependency list does not check out); -1: a
  * fault (reported), compile instead. */
@@ -386,28 +194,29 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
   if (status == OC_NOT_FOUND)
     return 0;
   if (status != OC_OK) {
-    warn(ctx->cfg, err.message);
+    oc_session_fault(ctx->session, err.message);
     oc_entry_contents_free(&contents);
     return status == OC_CORRUPT ? 0 : -1;
   }
   char why[2 * PATH_MAX];
   const oc_entry_output *object = oc_entry_find(&contents, OC_ENTRY_OBJECT);
-  bool ok = write_output(ctx->args.output, object->data, object->size, why,
-                         sizeof why);
+  bool ok = oc_write_output(ctx->args.output, object->data, object->size, why,
+                            sizeof why);
   for (size_t i = 0; ok && i < c->output_count; i++) {
     const oc_entry_output *side = oc_entry_find(&contents, c->outputs[i].name);
     if (!side->absent) /* absent: the compile leaves the file alone */
-      ok = write_output(c->outputs[i].path, side->data, side->size, why,
-                        sizeof why);
+      ok = oc_write_output(c->outputs[i].path, side->data, side->size, why,
+                           sizeof why);
   }
   oc_entry_contents_free(&contents);
   if (ok && ctx->args.has_depfile)
-    ok = write_output(ctx->args.depfile, dep.data, dep.size, why, sizeof why);
+    ok =
+        oc_write_output(ctx->args.depfile, dep.data, dep.size, why, sizeof why);
   oc_buffer_free(&dep);
   if (!ok) {
     char message[sizeof why + 64];
     snprintf(message, sizeof message, "%s; compiling instead", why);
-    warn(ctx->cfg, message);
+    oc_session_fault(ctx->session, message);
     return -1;
   }
   if (c->stderr_size) {
@@ -415,196 +224,17 @@ static int serve(direct_ctx *ctx, const oc_manifest_candidate *c) {
      * from anyone who can write the cache or the remote. */
     oc_buffer text = {0};
     if (oc_stderr_sanitize(c->stderr_data, c->stderr_size, &text) == OC_OK)
-      (void)oc_fs_write_all(STDERR_FILENO, text.data, text.size);
+      (void)oc_file_write_all(STDERR_FILENO, text.data, text.size);
     oc_buffer_free(&text);
   }
   oc_store_touch_manifest(ctx->store, &ctx->direct_key);
-  oc_stats delta = {0};
-  delta.value[OC_STAT_DIRECT_HITS] = 1;
-  delta.value[OC_STAT_TIME_SAVED_MS] = meta.compile_time_ms;
-  (void)oc_stats_add(ctx->cfg->cache_dir, &delta, NULL);
-  log_line(ctx, "direct-hit", "-");
+  oc_session_count(ctx->session, OC_STAT_TIME_SAVED_MS, meta.compile_time_ms);
+  oc_session_outcome(ctx->session, OC_OUTCOME_DIRECT_HIT, OC_STAT_COUNT, NULL);
   record_history(ctx, c);
   return 1;
 }
 
 /* ---- the miss: run clang, then record ------------------------------------ */
-
-/* Whether a file time is not older than the compile's start. A time with
- * no nanoseconds likely comes from a file system that keeps whole seconds
- * (some network file systems): a write later in the start's second would
- * look older than the start, so such times are compared by the second (at
- * worst one needless miss for the rare fine time that is a whole second). */
-static bool too_new(const struct timespec *t, const struct timespec *start,
-                    int64_t start_ns) {
-  if (t->tv_nsec == 0)
-    return t->tv_sec >= start->tv_sec;
-  return ns_of(t) >= start_ns;
-}
-
-/* What the record says the compile wrote, pointing into the record's
- * text. */
-typedef struct {
-  const char *output, *depfile, *side;
-  const char *targets[TOOL_MAX_TARGETS];
-  size_t target_count;
-  bool too_many_targets;
-  const char **deps;
-  size_t dep_count, dep_cap;
-  uint32_t depmain;
-  bool store; /* LLVM IR or bitcode: the launcher stores the output */
-  const char *location; /* where the object names the compile's location */
-} record_outputs;
-
-/* Appends one file of the record to the candidate. */
-static const char *add_file(oc_manifest_candidate *c, size_t *cap,
-                            const char *path, oc_manifest_file_kind kind) {
-  if (c->file_count == *cap) {
-    *cap = *cap ? 2 * *cap : 64;
-    oc_manifest_file *grown = realloc(c->files, *cap * sizeof *grown);
-    if (!grown)
-      return "out of memory";
-    c->files = grown;
-  }
-  oc_manifest_file *f = &c->files[c->file_count++];
-  memset(f, 0, sizeof *f);
-  f->path = strdup(path);
-  f->kind = kind;
-  return f->path ? NULL : "out of memory";
-}
-
-/* Adds the side output of a "sideoutput <name> <path>" record line. */
-static const char *add_side_output(oc_manifest_candidate *c, char *spec) {
-  char *space = strchr(spec, ' ');
-  if (!space || space == spec ||
-      (size_t)(space - spec) >= OC_MANIFEST_NAME_SIZE || space[1] != '/')
-    return "bad side output in record";
-  if (c->output_count == OC_MANIFEST_MAX_SIDE_OUTPUTS)
-    return "too many side outputs";
-  oc_manifest_output *grown =
-      realloc(c->outputs, (c->output_count + 1) * sizeof *grown);
-  if (!grown)
-    return "out of memory";
-  c->outputs = grown;
-  oc_manifest_output *o = &c->outputs[c->output_count];
-  memset(o, 0, sizeof *o);
-  memcpy(o->name, spec, (size_t)(space - spec));
-  o->path = strdup(space + 1);
-  if (!o->path)
-    return "out of memory";
-  c->output_count++;
-  return NULL;
-}
-
-/* Parses the record the plugin wrote (see plugin/DirectRecord.h) in text
- * (NUL-terminated; the lines are cut in place): the candidate's key and
- * files, and what the compile wrote. NULL when fine, else why it cannot be
- * recorded. */
-static const char *parse_record(char *text, oc_manifest_candidate *c,
-                                record_outputs *out) {
-  size_t lines = 0, cap = 0;
-  bool ended = false, keyed = false;
-  char *save = NULL;
-  for (char *line = strtok_r(text, "\n", &save); line;
-       line = strtok_r(NULL, "\n", &save), lines++) {
-    const char *why = NULL;
-    if (ended) {
-      why = "record continues after its end";
-    } else if (lines == 0) {
-      if (strcmp(line, "objcache-direct-record 2") != 0)
-        why = "bad record header";
-    } else if (strncmp(line, "key ", 4) == 0) {
-      keyed = oc_digest_from_hex(line + 4, &c->result_key);
-      if (!keyed)
-        why = "bad key in record";
-    } else if (strcmp(line, "end") == 0) {
-      ended = true;
-    } else if (strncmp(line, "output ", 7) == 0) {
-      out->output = line + 7;
-    } else if (strncmp(line, "depfile ", 8) == 0) {
-      out->depfile = line + 8;
-    } else if (strncmp(line, "target ", 7) == 0) {
-      if (out->target_count == TOOL_MAX_TARGETS)
-        out->too_many_targets = true;
-      else
-        out->targets[out->target_count++] = line + 7;
-    } else if (strncmp(line, "depmain ", 8) == 0) {
-      out->depmain = (uint32_t)strtoul(line + 8, NULL, 10);
-    } else if (strncmp(line, "dep ", 4) == 0) {
-      if (out->dep_count == out->dep_cap) {
-        out->dep_cap = out->dep_cap ? 2 * out->dep_cap : 64;
-        const char **grown =
-            realloc(out->deps, out->dep_cap * sizeof *out->deps);
-        if (!grown)
-          return "out of memory";
-        out->deps = grown;
-      }
-      out->deps[out->dep_count++] = line + 4;
-    } else if (strncmp(line, "sideoutput ", 11) == 0) {
-      why = add_side_output(c, line + 11);
-    } else if (strcmp(line, "store") == 0) {
-      out->store = true;
-    } else if (strncmp(line, "side ", 5) == 0) {
-      if (!out->side)
-        out->side = line + 5;
-    } else if (strncmp(line, "read ", 5) == 0 && line[5]) {
-      why = add_file(c, &cap, line + 5, OC_MANIFEST_FILE_READ);
-    } else if (strncmp(line, "absent ", 7) == 0 && line[7]) {
-      why = add_file(c, &cap, line + 7, OC_MANIFEST_FILE_ABSENT);
-    } else if (strncmp(line, "location ", 9) == 0) {
-      out->location = line + 9;
-    } else {
-      why = "bad line in record";
-    }
-    if (why)
-      return why;
-  }
-  if (!ended || !keyed || !out->output)
-    return "truncated record";
-  return NULL;
-}
-
-/* Hashes and stats the candidate's files. NULL when fine, else why it
- * cannot be recorded (a file changed during the compile, ...). */
-static const char *check_files(oc_manifest_candidate *c,
-                               const struct timespec *start, char *detail,
-                               size_t detail_size) {
-  int64_t start_ns = ns_of(start);
-  for (size_t i = 0; i < c->file_count; i++) {
-    oc_manifest_file *f = &c->files[i];
-    struct stat before, after;
-    bool exists = stat(f->path, &before) == 0;
-    if (f->kind == OC_MANIFEST_FILE_ABSENT) {
-      if (exists)
-        return "a path the compile did not find exists now";
-      continue;
-    }
-    if (!exists || !S_ISREG(before.st_mode))
-      return "a file the compile read is gone";
-    if (too_new(&before.st_mtim, start, start_ns) ||
-        too_new(&before.st_ctim, start, start_ns)) {
-      snprintf(detail, detail_size, "%s was modified during the compile",
-               f->path);
-      return detail;
-    }
-    uint64_t got;
-    oc_status status =
-        hash_bounded(f->path, (uint64_t)before.st_size, &f->hash, &got);
-    if (status == OC_CORRUPT ||
-        (status == OC_OK && got != (uint64_t)before.st_size))
-      return "a file read does not end at its size (a pseudo-file?)";
-    if (status != OC_OK)
-      return "a file the compile read is unreadable";
-    if (stat(f->path, &after) != 0 || after.st_size != before.st_size ||
-        ns_of(&after.st_mtim) != ns_of(&before.st_mtim) ||
-        ns_of(&after.st_ctim) != ns_of(&before.st_ctim))
-      return "a file was modified while it was hashed";
-    f->size = (uint64_t)before.st_size;
-    f->mtime_ns = ns_of(&before.st_mtim);
-    f->ctime_ns = ns_of(&before.st_ctim);
-  }
-  return NULL;
-}
 
 /* Sorting the candidate's files by their cleaned path, to find the file
  * each .d name stands for. */
@@ -622,16 +252,16 @@ static int by_path(const void *a, const void *b) {
  * candidate's files; fills c's dependency list. NULL when fine, else why
  * direct mode must step aside for this command. */
 static const char *check_outputs(const direct_ctx *ctx,
-                                 const record_outputs *rec,
+                                 const oc_direct_record *rec,
                                  oc_manifest_candidate *c, char *detail,
                                  size_t detail_size) {
   const direct_args *args = &ctx->args;
   char mine[PATH_MAX];
-  if (rec->side) {
-    snprintf(detail, detail_size, "the compile also writes: %s", rec->side);
+  if (rec->side_count) {
+    snprintf(detail, detail_size, "the compile also writes: %s", rec->sides[0]);
     return detail;
   }
-  if (!clean_path(ctx->cwd, args->output, mine, sizeof mine) ||
+  if (!oc_path_clean(ctx->cwd, args->output, mine, sizeof mine) ||
       strcmp(mine, rec->output) != 0) {
     snprintf(detail, detail_size, "clang wrote the object to %s", rec->output);
     return detail;
@@ -641,13 +271,13 @@ static const char *check_outputs(const direct_ctx *ctx,
                              : "clang wrote a dependency file";
   if (!args->has_depfile)
     return NULL;
-  if (!clean_path(ctx->cwd, args->depfile, mine, sizeof mine) ||
+  if (!oc_path_clean(ctx->cwd, args->depfile, mine, sizeof mine) ||
       strcmp(mine, rec->depfile) != 0) {
     snprintf(detail, detail_size, "clang wrote the dependency file to %s",
              rec->depfile);
     return detail;
   }
-  bool same = !rec->too_many_targets && rec->target_count == args->target_count;
+  bool same = rec->target_count == args->target_count;
   for (size_t i = 0; same && i < rec->target_count; i++)
     same = strcmp(rec->targets[i], tool_direct_target(args, i)) == 0;
   if (!same)
@@ -664,7 +294,7 @@ static const char *check_outputs(const direct_ctx *ctx,
   for (size_t i = 0; i < c->file_count && !why; i++) {
     if (c->files[i].kind != OC_MANIFEST_FILE_READ)
       continue;
-    if (!clean_path(ctx->cwd, c->files[i].path, mine, sizeof mine) ||
+    if (!oc_path_clean(ctx->cwd, c->files[i].path, mine, sizeof mine) ||
         !(sorted[n].path = strdup(mine)))
       why = "out of memory";
     else
@@ -677,7 +307,7 @@ static const char *check_outputs(const direct_ctx *ctx,
     named_file *hit = NULL;
     if (!oc_depfile_name_ok(rec->deps[i]))
       why = "a dependency name holds a control byte";
-    else if (!clean_path(ctx->cwd, rec->deps[i], mine, sizeof mine) ||
+    else if (!oc_path_clean(ctx->cwd, rec->deps[i], mine, sizeof mine) ||
              !(hit = bsearch(&key, sorted, n, sizeof *sorted, by_path))) {
       snprintf(detail, detail_size,
                "the dependency %s is no file the compile read", rec->deps[i]);
@@ -709,8 +339,8 @@ static const char *check_depfile(const direct_ctx *ctx,
     why = "cannot read the dependency file";
   else if (!S_ISREG(st.st_mode))
     why = "the dependency file is not a regular file";
-  else if (oc_fs_read_fd(fd, ctx->args.depfile, OC_MANIFEST_MAX_OUTPUT, &theirs,
-                         NULL) != OC_OK)
+  else if (oc_file_read_fd(fd, ctx->args.depfile, OC_MANIFEST_MAX_OUTPUT,
+                           &theirs, NULL) != OC_OK)
     why = "cannot read the dependency file";
   else if (!generate_depfile(ctx, c, &ours))
     why = "cannot generate the dependency file";
@@ -734,8 +364,8 @@ static const char *store_compiled_output(direct_ctx *ctx,
   oc_buffer bytes = {0};
   bool read_ok =
       fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-      oc_fs_read_fd(fd, ctx->args.output, (size_t)OC_ENTRY_MAX_CONTENT, &bytes,
-                    NULL) == OC_OK;
+      oc_file_read_fd(fd, ctx->args.output, (size_t)OC_ENTRY_MAX_CONTENT,
+                      &bytes, NULL) == OC_OK;
   if (fd >= 0)
     close(fd);
   if (!read_ok) {
@@ -751,7 +381,7 @@ static const char *store_compiled_output(direct_ctx *ctx,
     status = oc_store_put_outputs(ctx->store, key, &object, 1, &meta, &err);
   oc_buffer_free(&bytes);
   if (status != OC_OK) {
-    warn(ctx->cfg, err.message);
+    oc_session_fault(ctx->session, err.message);
     return "cannot store the output";
   }
   return NULL;
@@ -828,9 +458,8 @@ static void relocation_blocker(const direct_ctx *ctx, oc_manifest_candidate *c,
       continue;
     char *marked = NULL;
     if (!oc_path_relative(ctx->cwd, d->name, rel, sizeof rel) ||
-        !clean_path(ctx->cwd, rel, back, sizeof back) ||
-        strcmp(back, d->name) != 0 ||
-        !(marked = malloc(strlen(rel) + 3))) {
+        !oc_path_clean(ctx->cwd, rel, back, sizeof back) ||
+        strcmp(back, d->name) != 0 || !(marked = malloc(strlen(rel) + 3))) {
       snprintf(why, why_size,
                "the .d name %s (under base_dir) would not come back from "
                "its relative form",
@@ -884,28 +513,21 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
                           const struct timespec *start,
                           const oc_buffer *err_out, bool err_overflow) {
   oc_manifest_candidate c = {0};
-  record_outputs rec = {0};
-  oc_buffer text = {0};
+  oc_direct_record rec = {0};
   char detail[2 * PATH_MAX + 64];
   const char *why = NULL, *aside = NULL;
-  int fd = -1;
   if (err_overflow)
     why = "too much output on stderr";
-  else if ((fd = open(record_path, O_RDONLY | O_CLOEXEC)) < 0)
-    why = "no record (not cacheable, or clock macros such as __TIME__)";
-  else if (oc_fs_read_fd(fd, record_path, 64 << 20, &text, NULL) != OC_OK ||
-           oc_buffer_append(&text, "", 1) != OC_OK)
-    why = "unreadable record";
-  if (fd >= 0)
-    close(fd);
+  else
+    why = oc_direct_record_read(record_path, &rec);
   if (!why)
-    why = parse_record((char *)text.data, &c, &rec);
+    why = oc_direct_candidate_from_record(&rec, &c);
   if (!why)
     why = aside = check_outputs(ctx, &rec, &c, detail, sizeof detail);
   if (!why && !oc_stderr_is_clean(err_out->data, err_out->size))
     why = aside = "stderr holds bytes other than text and colour codes";
   if (!why)
-    why = check_files(&c, start, detail, sizeof detail);
+    why = oc_direct_capture_files(&c, start, detail, sizeof detail);
   if (!why && ctx->args.has_depfile)
     why = aside = check_depfile(ctx, &c);
   /* Where it may serve: anywhere, unless what it wrote names where it ran
@@ -929,41 +551,50 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
    * does (a miss when stored, else uncacheable output kind). */
   if (!why && rec.store)
     why = store_compiled_output(ctx, &c.result_key);
-  if (rec.store) {
-    oc_stats delta = {0};
-    if (why) {
-      delta.value[OC_STAT_UNCACHEABLE] = 1;
-      delta.value[OC_STAT_UNCACHEABLE_OUTPUT_KIND] = 1;
-    } else {
-      delta.value[OC_STAT_MISSES] = 1;
-    }
-    (void)oc_stats_add(ctx->cfg->cache_dir, &delta, NULL);
-    log_line(ctx, why ? "uncacheable" : "miss", why ? why : "-");
-  }
-  free(rec.deps);
+  if (rec.store)
+    oc_session_outcome(ctx->session,
+                       why ? OC_OUTCOME_UNCACHEABLE : OC_OUTCOME_MISS,
+                       OC_STAT_UNCACHEABLE_OUTPUT_KIND, why);
+  bool launcher_stores = rec.store;
   if (why) {
-    if (aside)
-      count(ctx->cfg, OC_STAT_DIRECT_UNCACHEABLE, 1);
-    log_line(ctx, aside ? "direct-uncacheable" : "direct-unrecorded", why);
+    oc_session_outcome(ctx->session,
+                       aside ? OC_OUTCOME_DIRECT_UNCACHEABLE
+                             : OC_OUTCOME_DIRECT_UNRECORDED,
+                       OC_STAT_COUNT, why);
     oc_manifest_candidate_free(&c);
-    oc_buffer_free(&text);
+    oc_direct_record_free(&rec);
     return;
   }
-  oc_buffer_free(&text);
+  oc_direct_record_free(&rec);
   c.created_unix = (uint64_t)time(NULL);
   c.stderr_data = err_out->data;
   c.stderr_size = err_out->size;
   oc_error err = {0};
   if (oc_store_add_candidate(ctx->store, &ctx->direct_key, &c, &err) != OC_OK)
-    warn(ctx->cfg, err.message);
+    oc_session_fault(ctx->session, err.message);
   else
     record_history(ctx, &c);
   ctx->recorded = true;
   ctx->recorded_key = c.result_key;
-  ctx->launcher_stored = rec.store;
+  ctx->launcher_stored = launcher_stores;
   /* The stderr bytes belong to their buffer. */
   c.stderr_data = NULL;
   oc_manifest_candidate_free(&c);
+}
+
+/* Where the compiler's stderr goes: to ours as it comes, and kept. */
+typedef struct {
+  oc_buffer *kept;
+  bool *overflow;
+} stderr_tee;
+
+static void tee_stderr(void *ctx, const char *data, size_t len) {
+  stderr_tee *t = ctx;
+  (void)oc_file_write_all(STDERR_FILENO, data, len);
+  if (t->kept->size + len > OC_MANIFEST_MAX_OUTPUT)
+    *t->overflow = true;
+  else if (!*t->overflow && oc_buffer_append(t->kept, data, len) != OC_OK)
+    *t->overflow = true;
 }
 
 /* Runs the compiler with the plugin, stderr through a pipe that is copied
@@ -972,70 +603,29 @@ static void add_candidate(direct_ctx *ctx, const char *record_path,
  * start (nothing was run). */
 static int run_compiler(const char *path, char **args, const char *record_path,
                         oc_buffer *err_out, bool *overflow) {
-  size_t n_env = 0;
-  while (environ[n_env])
-    n_env++;
-  char **env = malloc((n_env + 2) * sizeof *env);
   char *setting = malloc(strlen(record_path) + 32);
-  int fds[2] = {-1, -1};
-  if (!env || !setting || pipe2(fds, O_CLOEXEC) != 0) {
-    free(env);
-    free(setting);
+  if (!setting)
     return -1;
-  }
   sprintf(setting, "OBJCACHE_DIRECT_RECORD=%s", record_path);
-  size_t k = 0;
-  for (size_t i = 0; i < n_env; i++)
-    if (strncmp(environ[i], "OBJCACHE_DIRECT_RECORD=", 23) != 0)
-      env[k++] = environ[i];
-  env[k++] = setting;
-  env[k] = NULL;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
-  pid_t pid;
-  int rc = posix_spawn(&pid, path, &actions, NULL, args, env);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
+  char **env = tool_env_with(setting);
+  stderr_tee t = {err_out, overflow};
+  int status =
+      env ? tool_spawn(path, args, env, STDERR_FILENO, false, tee_stderr, &t)
+          : -1;
   free(env);
   free(setting);
-  if (rc != 0) {
-    close(fds[0]);
-    return -1;
-  }
-  char chunk[65536];
-  for (;;) {
-    ssize_t n = read(fds[0], chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    (void)oc_fs_write_all(STDERR_FILENO, chunk, (size_t)n);
-    if (err_out->size + (size_t)n > OC_MANIFEST_MAX_OUTPUT)
-      *overflow = true;
-    else if (!*overflow && oc_buffer_append(err_out, chunk, (size_t)n) != OC_OK)
-      *overflow = true;
-  }
-  close(fds[0]);
-  int status;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return -1;
   return status;
 }
 
 static int compile_and_record(direct_ctx *ctx, const char *path,
                               const char *flag, char **argv, bool add_color) {
-  char dir[PATH_MAX + 16], record[PATH_MAX + 96];
+  char record[PATH_MAX + 96];
   /* read_only adds no manifest, so there is nothing to record (and the
    * cache may well be unwritable: no warning on every compile). */
   if (ctx->cfg->read_only)
     return -1;
-  snprintf(dir, sizeof dir, "%s/tmp", ctx->cfg->cache_dir);
-  if (oc_fs_mkdirs(dir, ctx->cfg->umask, NULL) != OC_OK)
+  if (oc_direct_record_path(ctx->cfg, record, sizeof record, NULL) != OC_OK)
     return -1; /* the plugin will report the unusable cache */
-  snprintf(record, sizeof record, "%s/direct.%ld.%016llx", dir, (long)getpid(),
-           (unsigned long long)oc_fs_random());
 
   size_t argc = 0;
   while (argv[argc])
@@ -1065,17 +655,17 @@ static int compile_and_record(direct_ctx *ctx, const char *path,
   free(args);
   if (status == -1) {
     oc_buffer_free(&err_out);
-    unlink(record);
+    oc_direct_record_remove(record);
     return -1;
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
     add_candidate(ctx, record, &start, &err_out, overflow);
-  unlink(record);
+  oc_direct_record_remove(record);
   oc_buffer_free(&err_out);
   if (WIFSIGNALED(status)) {
-    /* Die the way the compiler did, so make sees the same thing. */
-    signal(WTERMSIG(status), SIG_DFL);
-    raise(WTERMSIG(status));
+    /* Die the way the compiler did, so make sees the same thing: at the
+     * end, once the session has written the stats (finish). */
+    ctx->died_of = WTERMSIG(status);
     return 128 + WTERMSIG(status);
   }
   return WEXITSTATUS(status);
@@ -1102,8 +692,8 @@ static int verify_direct_hit(direct_ctx *ctx, const oc_manifest_candidate *c,
   oc_buffer fresh = {0};
   int fd = open(ctx->args.output, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   bool readable =
-      fd >= 0 && oc_fs_read_fd(fd, ctx->args.output, OC_ENTRY_MAX_CONTENT,
-                               &fresh, NULL) == OC_OK;
+      fd >= 0 && oc_file_read_fd(fd, ctx->args.output, OC_ENTRY_MAX_CONTENT,
+                                 &fresh, NULL) == OC_OK;
   if (fd >= 0)
     close(fd);
   if (!readable) {
@@ -1129,11 +719,11 @@ static int verify_direct_hit(direct_ctx *ctx, const oc_manifest_candidate *c,
   oc_buffer_free(&now);
   const char *differing = oc_verify_compare(&cached_out, 1, &fresh_out, 1);
   if (!differing) {
-    count(ctx->cfg, OC_STAT_VERIFY_CHECKED, 1);
+    oc_session_count(ctx->session, OC_STAT_VERIFY_CHECKED, 1);
   } else {
     char hex[OC_DIGEST_HEX_SIZE], dir[PATH_MAX], output[PATH_MAX];
     oc_digest_to_hex(&ctx->direct_key, hex);
-    if (!tool_clean_absolute(ctx->args.output, output, sizeof output))
+    if (!oc_path_clean(NULL, ctx->args.output, output, sizeof output))
       snprintf(output, sizeof output, "%s", ctx->args.output);
     oc_verify_evidence ev = {.key_hex = hex,
                              .output_path = output,
@@ -1144,13 +734,15 @@ static int verify_direct_hit(direct_ctx *ctx, const oc_manifest_candidate *c,
                              .nfresh = 1};
     oc_error err = {0};
     bool kept = oc_verify_keep(ctx->cfg, &ev, dir, sizeof dir, &err) == OC_OK;
-    fprintf(stderr,
-            "objcache: warning: verify: the direct-mode %s of key %s differs "
-            "from a fresh compile of %s; wrote the fresh one and recorded a "
-            "new candidate (%s%s)\n",
-            differing, hex, output,
-            kept ? "evidence in " : "no evidence: ", kept ? dir : err.message);
-    count(ctx->cfg, OC_STAT_VERIFY_MISMATCHES, 1);
+    char line[3 * PATH_MAX + OC_ERROR_MESSAGE_SIZE + 256];
+    snprintf(line, sizeof line,
+             "verify: the direct-mode %s of key %s differs from a fresh "
+             "compile of %s; wrote the fresh one and recorded a new candidate "
+             "(%s%s)",
+             differing, hex, output,
+             kept ? "evidence in " : "no evidence: ", kept ? dir : err.message);
+    oc_session_warn(ctx->session, line);
+    oc_session_count(ctx->session, OC_STAT_VERIFY_MISMATCHES, 1);
   }
   oc_buffer_free(&fresh);
   return rc;
@@ -1167,11 +759,26 @@ static bool would_colour(void) {
          !(no_color && *no_color);
 }
 
+/* The end of every run that opened the session: it shows the store's
+ * warning and writes the stats delta and the history, once; then a
+ * compiler that died of a signal is died of the same way. Returns rc. */
+static int finish(direct_ctx *ctx, int rc) {
+  oc_key_builder_free(ctx->key);
+  ctx->key = NULL;
+  oc_session_close(ctx->session);
+  ctx->session = NULL;
+  if (ctx->died_of) {
+    signal(ctx->died_of, SIG_DFL);
+    raise(ctx->died_of);
+  }
+  return rc;
+}
+
 /* Direct mode leaves the command to clang: counted, and logged with why. */
 static int step_aside(direct_ctx *ctx, const char *why) {
-  count(ctx->cfg, OC_STAT_DIRECT_UNCACHEABLE, 1);
-  log_line(ctx, "direct-uncacheable", why);
-  return -1;
+  oc_session_outcome(ctx->session, OC_OUTCOME_DIRECT_UNCACHEABLE, OC_STAT_COUNT,
+                     why);
+  return finish(ctx, -1);
 }
 
 int tool_direct(const oc_config *cfg, const char *path, const char *real,
@@ -1180,10 +787,14 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   for (size_t i = 0; i < sizeof refused_env / sizeof refused_env[0]; i++)
     if (getenv(refused_env[i]))
       return -1;
+  ctx.session = oc_session_open(cfg, OC_SESSION_QUIET, print_line, NULL);
+  if (!ctx.session)
+    return -1;
   if (!tool_direct_parse(argv + 1, &ctx.args))
     return step_aside(&ctx, ctx.args.why);
+  oc_session_set_source(ctx.session, ctx.args.input ? ctx.args.input : "-");
   if (!ctx.args.input)
-    return -1;
+    return finish(&ctx, -1);
   /* The driver edits the command line with it (adding, removing or
    * replacing options) before anything else: what this parser read would
    * not be what clang runs. */
@@ -1194,32 +805,33 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   if (!tool_direct_config_ok(argv + 1, &config_why))
     return step_aside(&ctx, config_why);
   if (!tool_logical_cwd(ctx.cwd, sizeof ctx.cwd))
-    return -1;
+    return finish(&ctx, -1);
   bool add_color = !ctx.args.color_option && would_colour();
   ctx.key = oc_key_builder_new(cfg->debug);
   if (!ctx.key)
-    return -1;
+    return finish(&ctx, -1);
   char why[2 * PATH_MAX + 512];
   if (!tool_direct_key(cfg, path, real, plugin, argv, &ctx.args, add_color,
                        ctx.key, &ctx.location, why, sizeof why)) {
     char message[sizeof why + 64];
     snprintf(message, sizeof message, "direct mode: %s", why);
-    warn(cfg, message);
-    oc_key_builder_free(ctx.key);
-    return -1;
+    oc_session_fault(ctx.session, message);
+    return finish(&ctx, -1);
   }
   ctx.direct_key = oc_key_digest(ctx.key);
+  char key_hex[OC_DIGEST_HEX_SIZE];
+  oc_digest_to_hex(&ctx.direct_key, key_hex);
+  oc_session_set_key(ctx.session, key_hex);
   oc_error err = {0};
-  if (oc_store_open(cfg, &ctx.store, &err) != OC_OK) {
-    oc_key_builder_free(ctx.key);
-    return -1; /* the plugin reports an unusable cache, once */
-  }
+  if (oc_session_store(ctx.session, &ctx.store, &err) != OC_OK)
+    return finish(&ctx, -1); /* the plugin reports an unusable cache, once */
 
   oc_manifest manifest = {0};
   oc_status status =
       oc_store_get_manifest(ctx.store, &ctx.direct_key, &manifest, &err);
   if (status != OC_OK && status != OC_NOT_FOUND)
-    warn(cfg, err.message); /* a corrupt one is removed and counted too */
+    oc_session_fault(ctx.session, err.message); /* a corrupt one is removed
+                                                   and counted too */
   snprintf(why, sizeof why, "%s",
            status == OC_OK ? "no candidate left" : "no manifest");
   int rc = 0;
@@ -1228,8 +840,9 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   for (size_t i = manifest.count; i-- > 0 && rc == 0;) {
     char mismatch[2 * PATH_MAX + 384];
     bool only_location;
-    if (candidate_matches(cfg, &ctx.location, &manifest.candidates[i],
-                          mismatch, sizeof mismatch, &only_location)) {
+    if (oc_direct_candidate_matches(&manifest.candidates[i], &ctx.location,
+                                    cfg->file_stat_matches, mismatch,
+                                    sizeof mismatch, &only_location)) {
       if (verify) {
         oc_buffer served = {0};
         if (oc_store_get(ctx.store, &manifest.candidates[i].result_key, &served,
@@ -1238,10 +851,7 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
                                  flag, argv, add_color);
           oc_buffer_free(&served);
           oc_manifest_free(&manifest);
-          report_store(&ctx);
-          oc_store_close(ctx.store);
-          oc_key_builder_free(ctx.key);
-          return rc;
+          return finish(&ctx, rc);
         }
         oc_buffer_free(&served);
       }
@@ -1261,17 +871,11 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
     }
   }
   oc_manifest_free(&manifest);
-  report_store(&ctx);
-  if (rc == 1) {
-    oc_store_close(ctx.store);
-    oc_key_builder_free(ctx.key);
-    return 0;
-  }
-  count(cfg, OC_STAT_DIRECT_MISSES, 1);
-  log_line(&ctx, "direct-miss", why);
+  /* A remote fault of the lookup, shown before the compile's output. */
+  oc_session_report_store(ctx.session);
+  if (rc == 1)
+    return finish(&ctx, 0);
+  oc_session_outcome(ctx.session, OC_OUTCOME_DIRECT_MISS, OC_STAT_COUNT, why);
   rc = compile_and_record(&ctx, path, flag, argv, add_color);
-  report_store(&ctx); /* the upload of the new candidate */
-  oc_store_close(ctx.store);
-  oc_key_builder_free(ctx.key);
-  return rc;
+  return finish(&ctx, rc); /* with the upload's fault, if any */
 }

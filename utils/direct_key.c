@@ -5,7 +5,7 @@
  * Two facts about a compiler cost a process each to learn, so they are
  * probed once per compiler identity (resolved path, size, mtime, inode,
  * device, and the loader's variables) and kept in
- * <cache_dir>/compilers/<hex>.direct:
+ * <cache_dir>/compilers/<hex>.direct (lib/probe_cache.c):
  *   lib <path>     a shared object the compiler loads (asked of the dynamic
  *                  loader with LD_TRACE_LOADED_OBJECTS=1; only for ELF)
  *   cfgdir <path>  a directory where the driver looks for config files
@@ -16,8 +16,9 @@
  * Each compile then only stats the listed objects and lists *.cfg in the
  * listed directories, so a replaced libLLVM or a new default config file
  * changes the key without another probe. */
-#include "fsutil.h"
 #include "objcache/basedir.h"
+#include "objcache/direct.h"
+#include "objcache/fileio.h"
 #include "objcache/hash.h"
 #include "objcache/version.h"
 #include "tool.h"
@@ -25,15 +26,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 /* Bumped whenever the meaning of a direct-key part changes. */
 #define DIRECT_SCHEME_VERSION 2
@@ -83,55 +80,14 @@ static void identity_of(const char *path, char *out, size_t size) {
  * it writes to `fd` (1 or 2; the other goes to /dev/null). */
 static bool run_capture(const char *path, char *const argv[],
                         const char *extra_env, int fd, char *out, size_t size) {
-  size_t n_env = 0;
-  while (environ[n_env])
-    n_env++;
-  char **env = malloc((n_env + 2) * sizeof *env);
-  if (!env)
-    return false;
-  memcpy(env, environ, n_env * sizeof *env);
-  env[n_env] = (char *)extra_env;
-  env[n_env + (extra_env ? 1 : 0)] = NULL;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    free(env);
+  char **env = tool_env_with(extra_env);
+  if (!env) {
+    out[0] = '\0';
     return false;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
-                                   O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, fd == 1 ? 2 : 1, "/dev/null",
-                                   O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], fd);
-  pid_t pid;
-  int rc = posix_spawn(&pid, path, &actions, NULL, argv, env);
-  posix_spawn_file_actions_destroy(&actions);
+  int status = tool_run_capture(path, argv, env, fd, out, size);
   free(env);
-  close(fds[1]);
-  size_t len = 0;
-  if (rc == 0) {
-    for (;;) {
-      ssize_t n = read(fds[0], out + len, size - 1 - len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      len += (size_t)n;
-      if (len == size - 1) {
-        char sink[4096];
-        while (read(fds[0], sink, sizeof sink) > 0)
-          ;
-        break;
-      }
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-      ;
-  }
-  out[len] = '\0';
-  close(fds[0]);
-  return rc == 0;
+  return status != -1;
 }
 
 static bool is_elf(const char *path) {
@@ -175,7 +131,7 @@ static void probe_config_dirs(const char *path, const char *name, char *text,
   static char out[PROBE_MAX];
   char cfg[64];
   snprintf(cfg, sizeof cfg, "objcache-probe-%016llx.cfg",
-           (unsigned long long)oc_fs_random());
+           (unsigned long long)oc_random64());
   char *argv[] = {(char *)name, "--config", cfg,         "-fsyntax-only",
                   "-x",         "c",        "/dev/null", NULL};
   if (!run_capture(path, argv, NULL, 2, out, sizeof out))
@@ -237,40 +193,16 @@ static bool compiler_facts(const oc_config *cfg, const char *path,
   if (n < 0 || (size_t)n >= sizeof identity)
     return false;
   oc_digest digest = oc_hash_bytes(identity, (size_t)n);
-  char hex[OC_DIGEST_HEX_SIZE], dir[PATH_MAX + 16], file[PATH_MAX + 96];
+  char hex[OC_DIGEST_HEX_SIZE], probe[OC_DIGEST_HEX_SIZE + 8];
   oc_digest_to_hex(&digest, hex);
-  snprintf(dir, sizeof dir, "%s/compilers", cfg->cache_dir);
-  snprintf(file, sizeof file, "%s/%s.direct", dir, hex);
-
-  /* A regular file only: a FIFO planted in the shared cache must not hang
-   * the launcher. */
-  int fd = oc_fs_open_regular(AT_FDCWD, file, 0, true);
-  if (fd >= 0) {
-    ssize_t got = read(fd, text, size - 1);
-    close(fd);
-    /* A complete probe file ends with "end\n"; anything else is redone. */
-    if (got >= 4 && memcmp(text + got - 4, "end\n", 4) == 0) {
-      text[got - 4] = '\0';
-      return true;
-    }
-  }
+  snprintf(probe, sizeof probe, "%s.direct", hex);
+  if (oc_probe_cache_get(cfg, probe, text, size))
+    return true;
   text[0] = '\0';
   probe_libs(real, text, size);
   probe_config_dirs(path, name, text, size);
   probe_gcc(path, name, text, size);
-  if (oc_fs_mkdirs(dir, cfg->umask, NULL) == OC_OK) {
-    char tmp[PATH_MAX + 160];
-    oc_fs_temp_name(tmp, sizeof tmp, file);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) {
-      oc_fs_apply_mask(fd, 0666, cfg->umask);
-      bool ok = oc_fs_write_all(fd, text, strlen(text)) == 0 &&
-                oc_fs_write_all(fd, "end\n", 4) == 0;
-      ok &= close(fd) == 0;
-      if (!ok || rename(tmp, file) != 0)
-        unlink(tmp);
-    }
-  }
+  oc_probe_cache_put(cfg, probe, text);
   return true;
 }
 
@@ -288,7 +220,7 @@ static void add_nested(oc_key_builder *key, const char *path, int depth) {
   if (fd < 0)
     return;
   oc_buffer text = {0};
-  oc_status status = oc_fs_read_fd(fd, path, 1 << 20, &text, NULL);
+  oc_status status = oc_file_read_fd(fd, path, 1 << 20, &text, NULL);
   close(fd);
   if (status != OC_OK || oc_buffer_append(&text, "", 1) != OC_OK) {
     oc_buffer_free(&text);

@@ -4,9 +4,10 @@
  * on).
  *
  * The plugin records under the output path made absolute and cleaned of
- * "." and ".." (LLVM's make_absolute + remove_dots), so FILE.o is turned
- * into the same string here; the fully resolved path is tried second, for
- * an object named through a symlinked directory. */
+ * "." and ".." with oc_path_clean (objcache/direct.h), so FILE.o is turned
+ * into the same string here by the same function; the fully resolved path
+ * is tried second, for an object named through a symlinked directory. */
+#include "objcache/direct.h"
 #include "objcache/history.h"
 #include "tool.h"
 
@@ -14,39 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* cwd + path with "", "." and ".." components removed, textually. */
-bool tool_clean_absolute(const char *path, char *out, size_t size) {
-  char joined[2 * PATH_MAX];
-  if (path[0] == '/') {
-    snprintf(joined, sizeof joined, "%s", path);
-  } else {
-    char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd))
-      return false;
-    snprintf(joined, sizeof joined, "%s/%s", cwd, path);
-  }
-  size_t len = 0;
-  for (char *part = strtok(joined, "/"); part; part = strtok(NULL, "/")) {
-    if (strcmp(part, ".") == 0)
-      continue;
-    if (strcmp(part, "..") == 0) {
-      while (len > 0 && out[--len] != '/')
-        ;
-      continue;
-    }
-    size_t n = strlen(part);
-    if (len + 1 + n + 1 > size)
-      return false;
-    out[len++] = '/';
-    memcpy(out + len, part, n);
-    len += n;
-  }
-  if (len == 0)
-    out[len++] = '/';
-  out[len] = '\0';
-  return true;
-}
 
 /* Direct mode keeps its own records (the direct key's factors and the files
  * the compile read): a direct miss is explained by them, e.g.
@@ -119,7 +87,7 @@ int tool_explain(const oc_config *cfg, const char *object) {
   char cleaned[PATH_MAX], resolved[PATH_MAX];
   const char *candidates[2];
   size_t count = 0;
-  if (tool_clean_absolute(object, cleaned, sizeof cleaned))
+  if (oc_path_clean(NULL, object, cleaned, sizeof cleaned))
     candidates[count++] = cleaned;
   if (realpath(object, resolved) && (count == 0 || strcmp(resolved, cleaned)))
     candidates[count++] = resolved;

@@ -7,17 +7,17 @@
  * cache must never break a build, so before the first compile with a
  * given compiler and plugin the launcher asks: it preprocesses an empty
  * file with the plugin (clang loads pass plugins before doing anything
- * else, so this costs one short clang run) and keeps the verdict in
- * <cache_dir>/compilers/<hash of both identities>.plugin. A plugin that
+ * else, so this costs one short clang run) and keeps the verdict in the
+ * probe cache (lib/probe_cache.c), <cache_dir>/compilers/<hash of both
+ * identities>.plugin. A plugin that
  * does not load means compiling without the cache, with one warning when
  * the verdict is made; a new plugin or compiler file (another size, mtime
  * or inode) is asked again. */
-#include "fsutil.h"
+#include "objcache/direct.h"
 #include "objcache/hash.h"
 #include "tool.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +25,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
 static const char loads_answer[] = "loads\n";
 static const char fails_answer[] = "fails\n";
 
-/* compilers/<hash>.plugin for the pair, false when either cannot be
- * identified. */
-static bool verdict_path(const oc_config *cfg, const char *real,
-                         const char *plugin, char *out, size_t size) {
+/* The name <hash>.plugin of the pair's verdict in the probe cache, false
+ * when either cannot be identified. */
+static bool verdict_name(const char *real, const char *plugin, char *out,
+                         size_t size) {
   struct stat cs, ps;
   if (stat(real, &cs) != 0 || stat(plugin, &ps) != 0)
     return false;
@@ -50,7 +48,7 @@ static bool verdict_path(const oc_config *cfg, const char *real,
   oc_digest digest = oc_hash_bytes(identity, (size_t)n);
   char hex[OC_DIGEST_HEX_SIZE];
   oc_digest_to_hex(&digest, hex);
-  n = snprintf(out, size, "%s/compilers/%s.plugin", cfg->cache_dir, hex);
+  n = snprintf(out, size, "%s.plugin", hex);
   return n > 0 && (size_t)n < size;
 }
 
@@ -58,59 +56,29 @@ static bool verdict_path(const oc_config *cfg, const char *real,
  * without the cache (OBJCACHE_DISABLE=1, so the plugin counts nothing). */
 static bool plugin_loads(const char *path, const char *name,
                          const char *flag) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
-                                   O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null",
-                                   O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null",
-                                   O_WRONLY, 0);
-  size_t count = 0;
-  while (environ[count])
-    count++;
-  char **env = calloc(count + 2, sizeof *env);
-  if (!env) {
-    posix_spawn_file_actions_destroy(&actions);
+  char **env = tool_env_with("OBJCACHE_DISABLE=1");
+  if (!env)
     return true; /* cannot ask: let the compile say */
-  }
-  size_t k = 0;
-  env[k++] = "OBJCACHE_DISABLE=1";
-  for (size_t i = 0; i < count; i++)
-    if (strncmp(environ[i], "OBJCACHE_DISABLE=", 17) != 0)
-      env[k++] = environ[i];
   char *args[] = {(char *)name, (char *)flag, "-E", "-x", "c", "/dev/null",
                   "-o", "/dev/null", NULL};
-  pid_t pid;
-  int rc = posix_spawn(&pid, path, &actions, NULL, args, env);
-  posix_spawn_file_actions_destroy(&actions);
+  /* Its stdout (nothing, with -o) through the helper's pipe, unread. */
+  int status = tool_spawn(path, args, env, STDOUT_FILENO, true, NULL, NULL);
   free(env);
-  if (rc != 0)
+  if (status == -1)
     return true; /* cannot run it at all: exec will say why */
-  int status;
-  while (waitpid(pid, &status, 0) < 0)
-    ;
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 bool tool_plugin_usable(const oc_config *cfg, const char *path,
                         const char *real, const char *name,
                         const char *plugin, const char *flag) {
-  char file[PATH_MAX + 96];
-  bool known = verdict_path(cfg, real, plugin, file, sizeof file);
+  char verdict[OC_DIGEST_HEX_SIZE + 16];
+  bool known = verdict_name(real, plugin, verdict, sizeof verdict);
+  static const char *const answers[] = {loads_answer, fails_answer};
   if (known) {
-    oc_buffer answer = {0};
-    oc_status status =
-        oc_fs_read_file(AT_FDCWD, file, true, 16, &answer, NULL, NULL);
-    bool loads = status == OC_OK && answer.size == sizeof loads_answer - 1 &&
-                 memcmp(answer.data, loads_answer, answer.size) == 0;
-    bool fails = status == OC_OK && answer.size == sizeof fails_answer - 1 &&
-                 memcmp(answer.data, fails_answer, answer.size) == 0;
-    oc_buffer_free(&answer);
-    if (loads)
-      return true;
-    if (fails)
-      return false;
+    int which = oc_probe_answer_get(cfg, verdict, answers, 2);
+    if (which >= 0)
+      return which == 0;
   }
   bool ok = plugin_loads(path, name, flag);
   if (!ok)
@@ -118,22 +86,7 @@ bool tool_plugin_usable(const oc_config *cfg, const char *path,
             "objcache: warning: %s cannot load the plugin %s; compiling "
             "without the cache until either changes\n",
             name, plugin);
-  if (known) {
-    char dir[PATH_MAX + 16], tmp[PATH_MAX + 160];
-    snprintf(dir, sizeof dir, "%s/compilers", cfg->cache_dir);
-    if (oc_fs_mkdirs(dir, cfg->umask, NULL) == OC_OK) {
-      oc_fs_temp_name(tmp, sizeof tmp, file);
-      int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    0666);
-      if (fd >= 0) {
-        oc_fs_apply_mask(fd, 0666, cfg->umask);
-        const char *text = ok ? loads_answer : fails_answer;
-        bool written = oc_fs_write_all(fd, text, strlen(text)) == 0;
-        written &= close(fd) == 0;
-        if (!written || rename(tmp, file) != 0)
-          unlink(tmp);
-      }
-    }
-  }
+  if (known)
+    oc_probe_answer_put(cfg, verdict, ok ? loads_answer : fails_answer);
   return ok;
 }

@@ -2,7 +2,8 @@
  *
  * main.c parses the command line and dispatches; each other file owns one
  * concern (the launcher, compiler identification, the plugin's location,
- * statistics, configuration, cache maintenance, --explain). Exit codes are
+ * running programs, statistics, configuration, cache maintenance,
+ * --explain). Exit codes are
  * the tool's own: 0 success, 1 the command failed, 2 bad usage or bad
  * configuration. */
 #ifndef OBJCACHE_TOOL_H
@@ -83,6 +84,22 @@ bool tool_logical_cwd(char *out, size_t size);
 int tool_direct(const oc_config *cfg, const char *path, const char *real,
                 const char *plugin, const char *flag, char **argv);
 
+/* spawn.c: runs path with argv and envp (NULL: this environment), the
+ * child's fd (1 or 2) going into a pipe whose every piece is handed to
+ * output (which may be NULL) as it comes, read to the end. With quiet,
+ * stdin and the other of stdout/stderr are /dev/null. Returns the wait
+ * status, or -1 when it could not be started or waited for. */
+typedef void tool_spawn_output(void *ctx, const char *data, size_t len);
+int tool_spawn(const char *path, char *const argv[], char *const envp[], int fd,
+               bool quiet, tool_spawn_output *output, void *ctx);
+/* The same, quiet, keeping the first size - 1 bytes of fd's output in out
+ * (NUL-terminated, also when it could not run). */
+int tool_run_capture(const char *path, char *const argv[], char *const envp[],
+                     int fd, char *out, size_t size);
+/* This environment with `setting` ("NAME=value") replacing any NAME=;
+ * NULL setting: a copy. The array is malloc'd, its strings are not. */
+char **tool_env_with(const char *setting);
+
 /* plugin_path.c: <dir of this executable>/../lib/objcache/objcache.so
  * (installed) or ../lib/objcache.so (build tree) into out. false with a
  * message in `why` when it cannot be found. */
@@ -98,9 +115,6 @@ bool tool_plugin_usable(const oc_config *cfg, const char *path,
 /* The resolved path of this executable (from /proc/self/exe), cached. */
 const char *tool_self_path(void);
 
-/* explain_cmd.c: cwd + path with "", "." and ".." components removed,
- * textually, as the plugin names outputs in the history. */
-bool tool_clean_absolute(const char *path, char *out, size_t size);
 /* Direct mode's history of an output is kept under its name plus this. */
 #define TOOL_DIRECT_HISTORY_SUFFIX " (direct mode)"
 

@@ -13,13 +13,14 @@
  * (remote_url.h), never as given; remote_secret is never shown at all.
  *
  * Trust (like git's safe.directory): the settings that send data somewhere
- * or write outside the cache (logfile, remote, remote_secret, umask, debug)
- * are taken from objcache.conf only when both the file and the cache
- * directory are owned by the user, root or the group named by
- * OBJCACHE_TRUSTED_GROUP (a name or a number), and neither is writable by
- * others nor by a group other than that one, root's or the user's private
- * group (named after the user, no other members). Otherwise they are ignored and
- * cfg->warning says so; the other settings still apply. */
+ * or write outside the cache (logfile, remote, remote_secret, umask, debug:
+ * the rows flagged F_TRUSTED in lib/config.c's table) are taken from
+ * objcache.conf only when both the file and the cache directory are owned by
+ * the user, root or the group named by OBJCACHE_TRUSTED_GROUP (a name or a
+ * number), and neither is writable by others nor by a group other than that
+ * one, root's or the user's private group (named after the user, no other
+ * members). Otherwise they are ignored and cfg->warning says so; the other
+ * settings still apply. */
 #ifndef OBJCACHE_CONFIG_H
 #define OBJCACHE_CONFIG_H
 
@@ -39,31 +40,32 @@ typedef enum oc_config_source {
   OC_SOURCE_ENV,
 } oc_config_source;
 
-/* One entry per setting; the conf-file key is the lower-case name
- * ("max_size") and the variable is OBJCACHE_ + upper case ("OBJCACHE_MAX_SIZE"). */
+/* One entry per setting, in `objcache -p` order; the conf-file key is the
+ * lower-case name ("max_size") and the variable is OBJCACHE_ + upper case
+ * ("OBJCACHE_MAX_SIZE"). Each key's row in lib/config.c's table gives its
+ * type, default, bounds and help: a new setting is a key here, its field
+ * in oc_config, its row there and its entry in docs/objcache.1.in. */
 typedef enum oc_config_key {
-  /* clang-format off: a table */
-  OC_CONFIG_DIR = 0,                /* cache_dir (env: OBJCACHE_DIR only) */
-  OC_CONFIG_DISABLE,                /* bool, default false */
-  OC_CONFIG_MAX_SIZE,               /* size with optional K/M/G/T suffix (binary), default 5G */
-  OC_CONFIG_COMPRESSION_LEVEL,      /* zstd level -5..19, default 1 */
-  OC_CONFIG_UMASK,                  /* octal, default: unset (process umask) */
-  OC_CONFIG_DEBUG,                  /* bool: keep factor records for --explain */
-  OC_CONFIG_LOGFILE,                /* path, default empty (no log) */
-  OC_CONFIG_DIRECT,                 /* bool, default true */
-  OC_CONFIG_FILE_STAT_MATCHES,      /* bool, default true: a direct lookup trusts size+mtime+ctime */
-  OC_CONFIG_REMOTE,                 /* URL (remote_url.h), default empty */
-  OC_CONFIG_READ_ONLY,              /* bool, default false: write to no tier */
-  OC_CONFIG_REMOTE_ONLY,            /* bool, default false: no local copies */
-  OC_CONFIG_REMOTE_CONNECT_TIMEOUT, /* duration 1ms..60s, default 100ms */
-  OC_CONFIG_REMOTE_TIMEOUT,         /* duration 1ms..60s, default 1s */
-  OC_CONFIG_REMOTE_EXPIRY,          /* duration 1s..3650d or 0 (never), default 0 */
-  OC_CONFIG_REMOTE_READ_ONLY,       /* bool, default false: never write the remote */
-  OC_CONFIG_VERIFY,                 /* percent 0..100 (two decimals) of hits recompiled and compared, default 0 */
-  OC_CONFIG_BASE_DIR,               /* absolute dirs, ':'-separated, default empty */
-  OC_CONFIG_REMOTE_SECRET,          /* secret for signing values, default empty; never shown */
-  OC_CONFIG_MAX_OBJECT_SIZE,        /* size, default 512M: bigger objects are not cached */
-  /* clang-format on */
+  OC_CONFIG_DIR = 0, /* cache_dir (env: OBJCACHE_DIR only) */
+  OC_CONFIG_DISABLE,
+  OC_CONFIG_MAX_SIZE,
+  OC_CONFIG_COMPRESSION_LEVEL,
+  OC_CONFIG_UMASK,
+  OC_CONFIG_DEBUG,
+  OC_CONFIG_LOGFILE,
+  OC_CONFIG_DIRECT,
+  OC_CONFIG_FILE_STAT_MATCHES,
+  OC_CONFIG_REMOTE,
+  OC_CONFIG_READ_ONLY,
+  OC_CONFIG_REMOTE_ONLY,
+  OC_CONFIG_REMOTE_CONNECT_TIMEOUT,
+  OC_CONFIG_REMOTE_TIMEOUT,
+  OC_CONFIG_REMOTE_EXPIRY,
+  OC_CONFIG_REMOTE_READ_ONLY,
+  OC_CONFIG_VERIFY,
+  OC_CONFIG_BASE_DIR,
+  OC_CONFIG_REMOTE_SECRET,
+  OC_CONFIG_MAX_OBJECT_SIZE,
   OC_CONFIG_KEY_COUNT
 } oc_config_key;
 
@@ -113,6 +115,12 @@ oc_status oc_config_load(oc_config *cfg, oc_error *err);
 const char *oc_config_key_name(oc_config_key key);
 const char *oc_config_env_name(oc_config_key key);
 const char *oc_config_source_name(oc_config_source source);
+
+/* A key's default in the syntax its value is written in ("5G", "100ms",
+ * "true"), or NULL where it is empty, unset or computed (cache_dir); and
+ * one line saying what the setting does. */
+const char *oc_config_key_default(oc_config_key key);
+const char *oc_config_key_help(oc_config_key key);
 
 /* Formats the current value of key for display (sizes as "5.0 GiB"). */
 void oc_config_format_value(const oc_config *cfg, oc_config_key key,

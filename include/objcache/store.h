@@ -93,9 +93,9 @@ const char *oc_store_warning(const oc_store *store);
 
 /* The store counts its remote traffic (the remote_* statistics) and adds
  * the counts to the stats files when closed. A caller that updates the
- * stats anyway (the plugin, once per compile) takes them here instead and
- * saves the store that extra locked update: they are added to *into and
- * not written by oc_store_close. */
+ * stats anyway (a session, session.h, once per compile) takes them here
+ * instead and saves the store that extra locked update: they are added to
+ * *into and not written by oc_store_close. */
 void oc_store_take_stats(oc_store *store, oc_stats *into);
 /* Direct-mode manifests (manifest.h) live beside the entries, as
  * objects/<xx>/<62 hex>.m under their direct key, and count against

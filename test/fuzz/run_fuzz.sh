@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # run_fuzz.sh OUT_DIR [SECONDS] - builds the libFuzzer targets for the
 # decoders of untrusted bytes, the entry decoder (test/fuzz/fuzz_entry.c),
-# the direct-mode manifest decoder (test/fuzz/fuzz_manifest.c) and the text
-# parsers (test/fuzz/fuzz_parsers.c: conf, stats, URL, history, launcher
+# decoders of untrusted bytes, the entry decoder (test/fuzz/fuzz_entry.c),
+# the direct-mode manifest decoder (test/fuzz/fuzz_manifest.c), the direct
+# record decoder (test/fuzz/fuzz_record.c) and the text parsers
+# (test/fuzz/fuzz_parsers.c: conf, stats, URL, history, launcher
 # arguments), each with the sources it needs and clang-22
 # -fsanitize=fuzzer,address,undefined, and runs each for SECONDS (the
-# parsers for half as long: they are small) under a memory limit.
-# New corpus entries go to OUT_DIR/<target>-corpus; test/fuzz/corpus,
-# test/fuzz/manifest-corpus and test/fuzz/parsers-corpus hold the seeds.
+# record decoder and the parsers for half as long: they are small) under a
+# memory limit. New corpus entries go to OUT_DIR/<target>-corpus;
+# test/fuzz/corpus, test/fuzz/manifest-corpus, test/fuzz/record-corpus and
+# test/fuzz/parsers-corpus hold the seeds.
 # Exit status 0 when the builds work and no run finds anything.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:?usage: run_fuzz.sh OUT_DIR [SECONDS]}
 seconds=${2:-20}
 cc=${OBJCACHE_FUZZ_CC:-clang-22}
-mkdir -p "$out/entry-corpus" "$out/manifest-corpus" "$out/parsers-corpus"
+mkdir -p "$out/entry-corpus" "$out/manifest-corpus" "$out/record-corpus" \
+  "$out/parsers-corpus"
 
 build() { # build NAME SOURCES...
   local name=$1
@@ -29,6 +33,9 @@ build() { # build NAME SOURCES...
 build fuzz_entry "$src/test/fuzz/fuzz_entry.c" "$src/lib/entry.c"
 build fuzz_manifest "$src/test/fuzz/fuzz_manifest.c" "$src/lib/manifest.c" \
   "$src/lib/replay.c"
+build fuzz_record "$src/test/fuzz/fuzz_record.c" "$src/lib/direct_record.c" \
+  "$src/lib/direct_lookup.c" "$src/lib/fsutil.c" "$src/lib/manifest.c" \
+  "$src/lib/replay.c"
 build fuzz_parsers "$src/test/fuzz/fuzz_parsers.c" "$src/lib/config.c" \
   "$src/lib/remote_url.c" "$src/lib/fsutil.c" "$src/lib/stats.c" \
   "$src/lib/history.c" "$src/lib/misses.c" "$src/lib/replay.c" \
@@ -40,6 +47,9 @@ cd "$out" # crash-* artifacts land here
 ./fuzz_manifest -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
   -max_len=65536 -print_final_stats=1 manifest-corpus \
   "$src/test/fuzz/manifest-corpus"
+./fuzz_record -max_total_time="$(((seconds + 1) / 2))" -timeout=10 \
+  -rss_limit_mb=768 -max_len=16384 -print_final_stats=1 record-corpus \
+  "$src/test/fuzz/record-corpus"
 ./fuzz_parsers -max_total_time="$(((seconds + 1) / 2))" -timeout=10 \
   -rss_limit_mb=768 -max_len=16384 -print_final_stats=1 parsers-corpus \
   "$src/test/fuzz/parsers-corpus"

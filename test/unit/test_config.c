@@ -1,6 +1,7 @@
 /* test_config.c - settings: defaults, env > file > default precedence,
  * sources, every bad value and unknown key named in the error, size parsing
- * and display, and the atomic rewrite of objcache.conf. */
+ * and display, the atomic rewrite of objcache.conf, and the settings
+ * table's rows (unique, documented, defaults within their own bounds). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -649,6 +650,72 @@ static void set_in_file_creates_dir_and_file(void **unused) {
   assert_contains(err.message, file);
 }
 
+/* The table behind every setting (lib/config.c): each row has its own key
+ * and variable, a line of help, and a default that passes its own bounds:
+ * given back as a conf line and as a variable it loads without error and
+ * shows as the built-in default does. The unknown-key message lists every
+ * key but the environment-only cache_dir. */
+static void table_rows(void **unused) {
+  (void)unused;
+  oc_config defaults, cfg;
+  oc_error err;
+  assert_int_equal(oc_config_load(&defaults, &err), OC_OK);
+  write_conf("no_such_key = 1\n");
+  assert_int_equal(oc_config_load(&cfg, &err), OC_BAD_CONFIG);
+  char known[OC_ERROR_MESSAGE_SIZE];
+  snprintf(known, sizeof known, "%s", strstr(err.message, "known keys: "));
+  for (int k = 0; k < OC_CONFIG_KEY_COUNT; k++) {
+    oc_config_key key = (oc_config_key)k;
+    const char *name = oc_config_key_name(key);
+    const char *env = oc_config_env_name(key);
+    const char *help = oc_config_key_help(key);
+    assert_non_null(name);
+    assert_non_null(env);
+    assert_non_null(help);
+    assert_true(name[0] && help[0]);
+    for (int j = 0; j < k; j++) {
+      if (strcmp(name, oc_config_key_name((oc_config_key)j)) == 0 ||
+          strcmp(env, oc_config_env_name((oc_config_key)j)) == 0)
+        fail_msg("rows %d and %d share a name or a variable", j, k);
+    }
+    char word[64];
+    snprintf(word, sizeof word, " %s", name);
+    bool listed = false;
+    for (const char *p = strstr(known, word); p && !listed;
+         p = strstr(p + 1, word)) {
+      char after = p[strlen(word)];
+      listed = after == ',' || after == '\0';
+    }
+    assert_int_equal(listed, k != OC_CONFIG_DIR);
+
+    char shown[PATH_MAX + 64], want[PATH_MAX + 64];
+    oc_config_format_value(&defaults, key, want, sizeof want);
+    const char *def = oc_config_key_default(key);
+    if (!def)
+      continue; /* empty, unset or computed */
+    char line[256];
+    snprintf(line, sizeof line, "%s = %s\n", name, def);
+    write_conf(line);
+    if (oc_config_load(&cfg, &err) != OC_OK)
+      fail_msg("%s's default \"%s\" is refused: %s", name, def, err.message);
+    assert_int_equal(cfg.source[k], OC_SOURCE_FILE);
+    oc_config_format_value(&cfg, key, shown, sizeof shown);
+    assert_string_equal(shown, want);
+    assert_true(shown[0]);
+    write_conf("");
+    setenv(env, def, 1);
+    if (oc_config_load(&cfg, &err) != OC_OK)
+      fail_msg("%s=\"%s\" is refused: %s", env, def, err.message);
+    unsetenv(env);
+    assert_int_equal(cfg.source[k], OC_SOURCE_ENV);
+    oc_config_format_value(&cfg, key, shown, sizeof shown);
+    assert_string_equal(shown, want);
+  }
+  /* Out of range keys have no row. */
+  assert_null(oc_config_key_default(OC_CONFIG_KEY_COUNT));
+  assert_string_equal(oc_config_key_help(OC_CONFIG_KEY_COUNT), "unknown");
+}
+
 /* issue 18: a conf file others can write (or the directory holding it) sets
  * only the harmless settings; the sensitive ones are ignored and named in
  * one warning. */
@@ -806,6 +873,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(conf_file_faults, setup, teardown),
       cmocka_unit_test_setup_teardown(parse_size, setup, teardown),
       cmocka_unit_test_setup_teardown(names_and_display, setup, teardown),
+      cmocka_unit_test_setup_teardown(table_rows, setup, teardown),
       cmocka_unit_test_setup_teardown(remote_password_never_shown, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(set_in_file, setup, teardown),

@@ -48,7 +48,7 @@ else
   failed=$((failed + 1))
 fi
 
-echo "== fuzz: entry and manifest decoders (20 s each) and text parsers (10 s), counted as one test"
+echo "== fuzz: entry and manifest decoders (20 s each), direct record decoder and text parsers (10 s each), counted as one test"
 if test/fuzz/run_fuzz.sh "$build/fuzz" 20 >"$logs/fuzz" 2>&1; then
   tail -n 9 "$logs/fuzz"
   passed=$((passed + 1))
