@@ -2,7 +2,7 @@
 //
 // A sampled hit is not stripped at pipeline start: the optimizer and code
 // generation run as on a miss, and the fresh object is compared with the
-// cached one byte for byte (lib/verify.c). The fresh object is always what
+// cached one byte for byte (lib/compile/verify.c). The fresh object is always what
 // the user gets; on a mismatch the entry is replaced and the evidence kept
 // under <cache dir>/verify/. Kept apart from the plain hit path.
 //

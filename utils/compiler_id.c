@@ -4,7 +4,7 @@
  * older clang, a wrapper script). Most answers come from the resolved path's
  * name alone: /usr/bin/clang-22 resolves into /usr/lib/llvm-22/bin/. Other
  * compilers are asked `--version` once; the answer is kept in the probe
- * cache (lib/probe_cache.c), <cache_dir>/compilers/<hash of path, size,
+ * cache (lib/direct/probe_cache.c), <cache_dir>/compilers/<hash of path, size,
  * mtime, inode>, so an upgraded or replaced compiler is asked again. A compiler
  * that is not clang 22 gets one note on stderr, printed by whichever process
  * created its answer file (oc_probe_answer_create): link(2) refuses to replace

@@ -5,7 +5,7 @@
  * Two facts about a compiler cost a process each to learn, so they are
  * probed once per compiler identity (resolved path, size, mtime, inode,
  * device, and the loader's variables) and kept in
- * <cache_dir>/compilers/<hex>.direct (lib/probe_cache.c):
+ * <cache_dir>/compilers/<hex>.direct (lib/direct/probe_cache.c):
  *   lib <path>     a shared object the compiler loads (asked of the dynamic
  *                  loader with LD_TRACE_LOADED_OBJECTS=1; only for ELF)
  *   cfgdir <path>  a directory where the driver looks for config files

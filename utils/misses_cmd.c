@@ -1,7 +1,7 @@
 /* misses_cmd.c - `objcache --show-misses [--format=json]`: how many
  * compiles missed since the statistics were last zeroed, and why, grouped
  * by the factor that differed from the previous compile of the same
- * output, most frequent first (lib/misses.c keeps the log). */
+ * output, most frequent first (lib/compile/misses.c keeps the log). */
 #include "objcache/misses.h"
 #include "tool.h"
 

@@ -8,7 +8,7 @@
  * given compiler and plugin the launcher asks: it preprocesses an empty
  * file with the plugin (clang loads pass plugins before doing anything
  * else, so this costs one short clang run) and keeps the verdict in the
- * probe cache (lib/probe_cache.c), <cache_dir>/compilers/<hash of both
+ * probe cache (lib/direct/probe_cache.c), <cache_dir>/compilers/<hash of both
  * identities>.plugin. A plugin that
  * does not load means compiling without the cache, with one warning when
  * the verdict is made; a new plugin or compiler file (another size, mtime

@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-/* ---- the option table (lib/cc_options.c) -------------------------------- */
+/* ---- the option table (lib/direct/cc_options.c) -------------------------------- */
 
 /* Whether arg is an option whose value is the next argument (clang 22's
  * driver-visible Separate and JoinedOrSeparate options). */
@@ -44,7 +44,7 @@ bool oc_cc_option_dependency(const char *arg);
  * with another value (auto), -1 when arg is not about colour. */
 int oc_cc_option_color(const char *arg);
 
-/* ---- what a compile command writes (lib/cc_args.c) ---------------------- */
+/* ---- what a compile command writes (lib/direct/cc_args.c) ---------------------- */
 
 #define OC_CC_MAX_TARGETS 16
 typedef struct {

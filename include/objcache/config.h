@@ -14,7 +14,7 @@
  *
  * Trust (like git's safe.directory): the settings that send data somewhere
  * or write outside the cache (logfile, remote, remote_secret, umask, debug:
- * the rows flagged F_TRUSTED in lib/config.c's table) are taken from
+ * the rows flagged F_TRUSTED in lib/compile/config.c's table) are taken from
  * objcache.conf only when both the file and the cache directory are owned by
  * the user, root or the group named by OBJCACHE_TRUSTED_GROUP (a name or a
  * number), and neither is writable by others nor by a group other than that
@@ -42,7 +42,7 @@ typedef enum oc_config_source {
 
 /* One entry per setting, in `objcache -p` order; the conf-file key is the
  * lower-case name ("max_size") and the variable is OBJCACHE_ + upper case
- * ("OBJCACHE_MAX_SIZE"). Each key's row in lib/config.c's table gives its
+ * ("OBJCACHE_MAX_SIZE"). Each key's row in lib/compile/config.c's table gives its
  * type, default, bounds and help: a new setting is a key here, its field
  * in oc_config, its row there and its entry in docs/objcache.1.in. */
 typedef enum oc_config_key {

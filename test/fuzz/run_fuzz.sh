@@ -26,20 +26,21 @@ build() { # build NAME SOURCES...
   # shellcheck disable=SC2046
   "$cc" -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    -I"$src/include" "$@" "$src/lib/hash.c" "$src/lib/buffer.c" \
-    "$src/lib/status.c" $(pkg-config --cflags --libs libzstd) -lb2 \
+    -I"$src/include" -I"$src/lib/support" -I"$src/lib/store" \
+    -I"$src/lib/remote" -I"$src/lib/direct" -I"$src/lib/compile" "$@" "$src/lib/support/hash.c" "$src/lib/support/buffer.c" \
+    "$src/lib/support/status.c" $(pkg-config --cflags --libs libzstd) -lb2 \
     -o "$out/$name"
 }
-build fuzz_entry "$src/test/fuzz/fuzz_entry.c" "$src/lib/entry.c"
-build fuzz_manifest "$src/test/fuzz/fuzz_manifest.c" "$src/lib/manifest.c" \
-  "$src/lib/replay.c"
-build fuzz_record "$src/test/fuzz/fuzz_record.c" "$src/lib/direct_record.c" \
-  "$src/lib/direct_lookup.c" "$src/lib/fsutil.c" "$src/lib/manifest.c" \
-  "$src/lib/replay.c"
-build fuzz_parsers "$src/test/fuzz/fuzz_parsers.c" "$src/lib/config.c" \
-  "$src/lib/remote_url.c" "$src/lib/fsutil.c" "$src/lib/stats.c" \
-  "$src/lib/history.c" "$src/lib/misses.c" "$src/lib/replay.c" \
-  "$src/lib/format.c" "$src/lib/cc_args.c" "$src/lib/cc_options.c"
+build fuzz_entry "$src/test/fuzz/fuzz_entry.c" "$src/lib/store/entry.c"
+build fuzz_manifest "$src/test/fuzz/fuzz_manifest.c" "$src/lib/direct/manifest.c" \
+  "$src/lib/direct/replay.c"
+build fuzz_record "$src/test/fuzz/fuzz_record.c" "$src/lib/direct/direct_record.c" \
+  "$src/lib/direct/direct_lookup.c" "$src/lib/support/fsutil.c" "$src/lib/direct/manifest.c" \
+  "$src/lib/direct/replay.c"
+build fuzz_parsers "$src/test/fuzz/fuzz_parsers.c" "$src/lib/compile/config.c" \
+  "$src/lib/remote/remote_url.c" "$src/lib/support/fsutil.c" "$src/lib/store/stats.c" \
+  "$src/lib/compile/history.c" "$src/lib/compile/misses.c" "$src/lib/direct/replay.c" \
+  "$src/lib/support/format.c" "$src/lib/direct/cc_args.c" "$src/lib/direct/cc_options.c"
 
 cd "$out" # crash-* artifacts land here
 ./fuzz_entry -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \

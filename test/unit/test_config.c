@@ -650,7 +650,7 @@ static void set_in_file_creates_dir_and_file(void **unused) {
   assert_contains(err.message, file);
 }
 
-/* The table behind every setting (lib/config.c): each row has its own key
+/* The table behind every setting (lib/compile/config.c): each row has its own key
  * and variable, a line of help, and a default that passes its own bounds:
  * given back as a conf line and as a variable it loads without error and
  * shows as the built-in default does. The unknown-key message lists every

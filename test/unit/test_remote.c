@@ -21,8 +21,8 @@
 #include "objcache/stats.h"
 #include "objcache/store.h"
 
-#include "../../lib/remote.h"
-#include "../../lib/remote_redis.h"
+#include "../../lib/remote/remote.h"
+#include "../../lib/remote/remote_redis.h"
 
 #include "fixture.h"
 

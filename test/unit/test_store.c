@@ -9,7 +9,7 @@
 #include "objcache/stats.h"
 #include "objcache/store.h"
 
-#include "../../lib/fsutil.h"
+#include "../../lib/support/fsutil.h"
 
 #include "fixture.h"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """manifest.py - rewrite a direct-mode manifest as someone with write access
-to a cache directory could (lib/manifest.c's format 3), and reseal its
+to a cache directory could (lib/direct/manifest.c's format 3), and reseal its
 checksum, to test that direct mode treats manifest bytes as hostile.
 
 Usage: manifest.py CACHE_DIR WITH EDIT...
