@@ -1005,7 +1005,6 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
   mode_t mode = 0666;
   bool have_mode = false;
   struct stat st;
-  int fd;
   status = oc_fs_read_file(AT_FDCWD, path, false, CONF_FILE_LIMIT, &old, &st,
                            err);
   if (status == OC_OK) {
@@ -1059,42 +1058,37 @@ oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,
     goto out;
   }
 
-  char tmp[PATH_MAX + 80];
-  oc_fs_temp_name(tmp, sizeof tmp, path);
-  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    int e = errno;
-    status = oc_fail(err, oc_fs_errno_status(e), "cannot create %s: %s", tmp,
-                     strerror(e));
-    oc_buffer_free(&out_text);
-    goto out;
-  }
   /* A file that now holds a password or the secret is the user's alone. */
   oc_remote_url url;
   bool secret = ((settings[key].flags & F_SECRET) && v[0]) ||
                 (settings[key].type == T_URL &&
                  oc_remote_url_parse(v, &url, NULL) == OC_OK &&
                  url.password[0]);
-  if (have_mode)
-    (void)fchmod(fd, secret ? mode & 0700 : mode);
-  else if (secret)
-    (void)fchmod(fd, 0600);
-  else
-    oc_fs_apply_mask(fd, 0666, cfg->umask);
-  int e = oc_fs_write_all(fd, out_text.data, out_text.size);
-  /* Durable before it replaces the old file: a crash leaves one or the
-   * other, never an empty conf. */
-  if (e == 0 && fsync(fd) != 0)
-    e = errno;
-  if (close(fd) != 0 && e == 0)
-    e = errno;
+  char tmp[PATH_MAX + 80];
+  oc_fs_write_step failed;
+  oc_fs_write_opts opts = {.mode = 0666,
+                           .mask = cfg->umask,
+                           .nofollow = true,
+                           /* Durable before it replaces the old file: a
+                            * crash leaves one or the other, never an empty
+                            * conf. */
+                           .fsync = true,
+                           .temp_name = tmp,
+                           .temp_name_size = sizeof tmp,
+                           .failed = &failed};
+  if (have_mode || secret) {
+    opts.mode = !have_mode ? 0600 : secret ? mode & 0700 : mode;
+    opts.mask = 0; /* exactly that mode */
+  }
+  int e = oc_fs_write_atomic_at(AT_FDCWD, path, out_text.data, out_text.size,
+                                &opts);
   oc_buffer_free(&out_text);
-  if (e == 0 && rename(tmp, path) != 0)
-    e = errno;
   if (e != 0) {
-    unlink(tmp);
-    status = oc_fail(err, oc_fs_errno_status(e), "cannot write %s: %s", path,
-                     strerror(e));
+    status = failed == OC_FS_WRITE_CREATE
+                 ? oc_fail(err, oc_fs_errno_status(e), "cannot create %s: %s",
+                           tmp, strerror(e))
+                 : oc_fail(err, oc_fs_errno_status(e), "cannot write %s: %s",
+                           path, strerror(e));
     goto out;
   }
   status = OC_OK;

@@ -102,6 +102,8 @@ oc_status oc_history_record(const oc_config *cfg, const char *output_path,
   if (dirfd < 0)
     return err ? err->status : OC_IO_ERROR;
 
+  /* Not oc_fs_write_atomic_at: last must become prev only once the new
+   * record is safely written, between the writer's write and its rename. */
   char tmp[64];
   oc_fs_temp_name(tmp, sizeof tmp, "last"); /* beside it, for rename(2) */
   int fd = openat(dirfd, tmp,

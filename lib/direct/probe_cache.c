@@ -23,24 +23,6 @@ static bool probe_path(const oc_config *cfg, const char *name, char *dir,
   return n > 0 && (size_t)n < file_size;
 }
 
-/* Writes text (+ "end\n" when trailer) to a temp file beside `file`. Returns
- * the temp file's name in tmp, or false (nothing left behind). */
-static bool write_temp(const oc_config *cfg, const char *file, const char *text,
-                       bool trailer, char *tmp, size_t tmp_size) {
-  oc_fs_temp_name(tmp, tmp_size, file);
-  int fd =
-      open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-  if (fd < 0)
-    return false;
-  oc_fs_apply_mask(fd, 0666, cfg->umask);
-  bool ok = oc_fs_write_all(fd, text, strlen(text)) == 0 &&
-            (!trailer || oc_fs_write_all(fd, "end\n", 4) == 0);
-  ok &= close(fd) == 0;
-  if (!ok)
-    unlink(tmp);
-  return ok;
-}
-
 bool oc_probe_cache_get(const oc_config *cfg, const char *name, char *text,
                         size_t size) {
   char dir[PATH_MAX + 16], file[PATH_MAX + 96];
@@ -59,17 +41,38 @@ bool oc_probe_cache_get(const oc_config *cfg, const char *name, char *text,
   return false;
 }
 
-/* Writes compilers/<name> through a temp file and rename(2), replacing
- * any; best effort. */
+/* Writes compilers/<name> (text, + "end\n" when trailer) through the
+ * atomic writer; with no_replace only when absent (link(2)). Returns the
+ * step that failed; OC_FS_WRITE_CREATE also for any failure before the
+ * write (no directory, out of memory). */
+static oc_fs_write_step write_probe(const oc_config *cfg, const char *name,
+                                    const char *text, bool trailer,
+                                    bool no_replace) {
+  char dir[PATH_MAX + 16], file[PATH_MAX + 96];
+  if (!probe_path(cfg, name, dir, sizeof dir, file, sizeof file) ||
+      oc_fs_mkdirs(dir, cfg->umask, NULL) != OC_OK)
+    return OC_FS_WRITE_CREATE;
+  oc_buffer data = {0};
+  if (oc_buffer_append(&data, text, strlen(text)) != OC_OK ||
+      (trailer && oc_buffer_append(&data, "end\n", 4) != OC_OK)) {
+    oc_buffer_free(&data);
+    return OC_FS_WRITE_CREATE;
+  }
+  oc_fs_write_step failed = OC_FS_WRITE_OK;
+  const oc_fs_write_opts opts = {.mode = 0666,
+                                 .mask = cfg->umask,
+                                 .nofollow = true,
+                                 .no_replace = no_replace,
+                                 .failed = &failed};
+  (void)oc_fs_write_atomic_at(AT_FDCWD, file, data.data, data.size, &opts);
+  oc_buffer_free(&data);
+  return failed;
+}
+
+/* Replaces compilers/<name>; best effort. */
 static void replace(const oc_config *cfg, const char *name, const char *text,
                     bool trailer) {
-  char dir[PATH_MAX + 16], file[PATH_MAX + 96], tmp[PATH_MAX + 160];
-  if (!probe_path(cfg, name, dir, sizeof dir, file, sizeof file) ||
-      oc_fs_mkdirs(dir, cfg->umask, NULL) != OC_OK ||
-      !write_temp(cfg, file, text, trailer, tmp, sizeof tmp))
-    return;
-  if (rename(tmp, file) != 0)
-    unlink(tmp);
+  (void)write_probe(cfg, name, text, trailer, false);
 }
 
 void oc_probe_cache_put(const oc_config *cfg, const char *name,
@@ -101,15 +104,9 @@ int oc_probe_answer_get(const oc_config *cfg, const char *name,
 
 bool oc_probe_answer_create(const oc_config *cfg, const char *name,
                             const char *answer) {
-  char dir[PATH_MAX + 16], file[PATH_MAX + 96], tmp[PATH_MAX + 160];
-  if (!probe_path(cfg, name, dir, sizeof dir, file, sizeof file) ||
-      oc_fs_mkdirs(dir, cfg->umask, NULL) != OC_OK)
-    return true; /* unwritable cache: note every time rather than never */
-  if (!write_temp(cfg, file, answer, false, tmp, sizeof tmp))
-    return true;
-  bool created = link(tmp, file) == 0;
-  unlink(tmp);
-  return created;
+  /* Only a refused link means another process made the file; an
+   * unwritable cache notes every time rather than never. */
+  return write_probe(cfg, name, answer, false, true) != OC_FS_WRITE_PLACE;
 }
 
 void oc_probe_answer_put(const oc_config *cfg, const char *name,

@@ -275,30 +275,21 @@ oc_status oc_store_write_file(oc_store *store, int dirfd, unsigned shard,
                               const char *name, const void *data, size_t size,
                               oc_error *err) {
   char tmp[64];
-  int fd = -1;
-  for (int attempt = 0; attempt < 8 && fd < 0; attempt++) {
-    oc_fs_temp_name(tmp, sizeof tmp, "");
-    fd = openat(dirfd, tmp,
-                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST)
-      break;
-  }
-  if (fd < 0) {
-    int e = errno;
+  oc_fs_write_step failed;
+  const oc_fs_write_opts opts = {.mode = 0666,
+                                 .mask = store->mask,
+                                 .nofollow = true,
+                                 .temp_prefix = "",
+                                 .temp_name = tmp,
+                                 .temp_name_size = sizeof tmp,
+                                 .failed = &failed};
+  int e = oc_fs_write_atomic_at(dirfd, name, data, size, &opts);
+  if (e != 0 && failed == OC_FS_WRITE_CREATE)
     return oc_fail(err, oc_fs_errno_status(e), "cannot create %s/%02x/%s: %s",
                    store->objects, shard, tmp, strerror(e));
-  }
-  oc_fs_apply_mask(fd, 0666, store->mask);
-  int e = oc_fs_write_all(fd, data, size);
-  if (close(fd) != 0 && e == 0)
-    e = errno;
-  if (e == 0 && renameat(dirfd, tmp, dirfd, name) != 0)
-    e = errno;
-  if (e != 0) {
-    unlinkat(dirfd, tmp, 0);
+  if (e != 0)
     return oc_fail(err, oc_fs_errno_status(e), "cannot write %s/%02x/%s: %s",
                    store->objects, shard, name, strerror(e));
-  }
   return OC_OK;
 }
 

@@ -34,17 +34,11 @@ bool oc_write_output(const char *path, const void *data, size_t len, char *why,
       snprintf(why, why_size, "cannot write %s: %s", path, strerror(e));
     return e == 0;
   }
-  char tmp[PATH_MAX + 64];
-  oc_fs_temp_name(tmp, sizeof tmp, path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  int e = fd < 0 ? errno : oc_fs_write_all(fd, data, len);
-  if (fd >= 0 && close(fd) != 0 && e == 0)
-    e = errno;
-  if (e == 0 && rename(tmp, path) != 0)
-    e = errno;
+  /* A user's file: the process umask decides its mode, as for any file the
+   * compiler writes, and a symlink beside it is not ours to refuse. */
+  const oc_fs_write_opts opts = {.mode = 0666, .mask = -1};
+  int e = oc_fs_write_atomic_at(AT_FDCWD, path, data, len, &opts);
   if (e != 0) {
-    if (fd >= 0)
-      unlink(tmp);
     snprintf(why, why_size, "cannot write %s: %s", path, strerror(e));
     return false;
   }

@@ -240,23 +240,61 @@ int oc_fs_write_all(int fd, const void *data, size_t len) {
   return 0;
 }
 
-int oc_fs_write_atomic(const char *path, const void *data, size_t len,
-                       int mask) {
+static int write_failed(const oc_fs_write_opts *opts, oc_fs_write_step step,
+                        int e) {
+  if (opts->failed)
+    *opts->failed = e ? step : OC_FS_WRITE_OK;
+  return e;
+}
+
+int oc_fs_write_atomic_at(int dirfd, const char *name, const void *data,
+                          size_t len, const oc_fs_write_opts *opts) {
+  const char *prefix = opts->temp_prefix ? opts->temp_prefix : name;
   char tmp[PATH_MAX + 256];
-  if (strlen(path) + 64 > sizeof tmp) /* room for ".tmp.<pid>.<hex>" */
-    return ENAMETOOLONG;
-  oc_fs_temp_name(tmp, sizeof tmp, path);
-  int fd =
-      open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (opts->temp_name && opts->temp_name_size)
+    opts->temp_name[0] = '\0';
+  if (strlen(prefix) + 64 > sizeof tmp) { /* room for ".tmp.<pid>.<hex>" */
+    if (opts->temp_name)
+      snprintf(opts->temp_name, opts->temp_name_size, "%s", prefix);
+    return write_failed(opts, OC_FS_WRITE_CREATE, ENAMETOOLONG);
+  }
+  int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+              (opts->nofollow ? O_NOFOLLOW : 0);
+  int fd = -1;
+  for (int attempt = 0; attempt < 8 && fd < 0; attempt++) {
+    oc_fs_temp_name(tmp, sizeof tmp, prefix);
+    fd = openat(dirfd, tmp, flags, opts->mode & 0777);
+    if (fd < 0 && errno != EEXIST)
+      break;
+  }
+  int e = fd < 0 ? errno : 0;
+  if (opts->temp_name)
+    snprintf(opts->temp_name, opts->temp_name_size, "%s", tmp);
   if (fd < 0)
-    return errno;
-  oc_fs_apply_mask(fd, 0666, mask);
-  int e = oc_fs_write_all(fd, len ? data : "", len);
+    return write_failed(opts, OC_FS_WRITE_CREATE, e);
+  oc_fs_apply_mask(fd, opts->mode, opts->mask);
+  e = oc_fs_write_all(fd, len ? data : "", len);
+  if (e == 0 && opts->fsync && fsync(fd) != 0)
+    e = errno;
   if (close(fd) != 0 && e == 0)
     e = errno;
-  if (e == 0 && rename(tmp, path) != 0)
+  if (e != 0) {
+    unlinkat(dirfd, tmp, 0);
+    return write_failed(opts, OC_FS_WRITE_DATA, e);
+  }
+  if (opts->no_replace) {
+    if (linkat(dirfd, tmp, dirfd, name, 0) != 0)
+      e = errno;
+    unlinkat(dirfd, tmp, 0);
+  } else if (renameat(dirfd, tmp, dirfd, name) != 0) {
     e = errno;
-  if (e != 0)
-    unlink(tmp);
-  return e;
+    unlinkat(dirfd, tmp, 0);
+  }
+  return write_failed(opts, OC_FS_WRITE_PLACE, e);
+}
+
+int oc_fs_write_atomic(const char *path, const void *data, size_t len,
+                       int mask) {
+  const oc_fs_write_opts opts = {.mode = 0666, .mask = mask, .nofollow = true};
+  return oc_fs_write_atomic_at(AT_FDCWD, path, data, len, &opts);
 }

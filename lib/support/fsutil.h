@@ -68,10 +68,45 @@ int oc_fs_lock(int fd, int op, unsigned timeout_ms);
 /* write(2) until done or an error; returns 0 or an errno value. */
 int oc_fs_write_all(int fd, const void *data, size_t len);
 
-/* Replaces path with data through a temp file beside it and rename(2), so
- * that a reader sees the old file or the whole new one, never a part; the
- * file gets 0666 & ~mask (mask < 0: the process umask). Returns 0 or an
- * errno value; a failed write leaves no temp file behind. */
+/* Which step of oc_fs_write_atomic_at failed. */
+typedef enum {
+  OC_FS_WRITE_OK,
+  OC_FS_WRITE_CREATE, /* creating the temp file */
+  OC_FS_WRITE_DATA,   /* writing, fsync or close of the temp file */
+  OC_FS_WRITE_PLACE,  /* the rename (or link) onto name */
+} oc_fs_write_step;
+
+/* How oc_fs_write_atomic_at creates and places its file. */
+typedef struct oc_fs_write_opts {
+  /* The new file's mode: exactly mode & ~mask when mask >= 0 (independent
+   * of the process umask), else mode minus the process umask (a user's
+   * output file, like any file a compiler writes). */
+  mode_t mode;
+  int mask;
+  bool fsync;      /* fsync before the rename: a crash leaves old or new */
+  bool nofollow;   /* O_NOFOLLOW on the temp file (cache files) */
+  bool no_replace; /* link(2), not rename(2): EEXIST when name exists */
+  /* The temp file is "<temp_prefix>.tmp.<pid>.<hex>" relative to dirfd;
+   * NULL: name itself, so the temp file lands beside the target. */
+  const char *temp_prefix;
+  /* Optional outputs, for callers' messages: the temp file's name, and
+   * the step that failed. */
+  char *temp_name;
+  size_t temp_name_size;
+  oc_fs_write_step *failed;
+} oc_fs_write_opts;
+
+/* The one writer of whole files: replaces `name` (relative to dirfd;
+ * AT_FDCWD for a path) with data through a temp file beside it and
+ * rename(2), so that a reader sees the old file or the whole new one,
+ * never a part. The temp name is random; an existing one (EEXIST) is
+ * retried with another a few times. Returns 0 or an errno value; a failed
+ * write leaves no temp file behind. */
+int oc_fs_write_atomic_at(int dirfd, const char *name, const void *data,
+                          size_t len, const oc_fs_write_opts *opts);
+
+/* oc_fs_write_atomic_at for a cache file at path: 0666 & ~mask (mask < 0:
+ * the process umask), O_NOFOLLOW, no fsync. */
 int oc_fs_write_atomic(const char *path, const void *data, size_t len,
                        int mask);
 
