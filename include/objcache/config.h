@@ -137,10 +137,6 @@ oc_status oc_config_parse_text(oc_config *cfg, const char *text, size_t size,
                                const char *path, bool trusted,
                                const char *why, oc_error *err);
 
-/* Whether a setting is one a shared objcache.conf may set only when
- * trusted (see the top of this file). */
-bool oc_config_key_sensitive(oc_config_key key);
-
 /* Sets key = value in <cache_dir>/objcache.conf (creating it), validating
  * the value first. Used by `objcache -M`. */
 oc_status oc_config_set_in_file(const oc_config *cfg, oc_config_key key,

@@ -65,8 +65,6 @@ oc_session *oc_session_open(const oc_config *cfg, unsigned flags,
  * NULL does nothing. */
 void oc_session_close(oc_session *s);
 
-const oc_config *oc_session_config(const oc_session *s);
-
 /* The source and key hex of the log line ("-" until set). */
 void oc_session_set_source(oc_session *s, const char *source);
 void oc_session_set_key(oc_session *s, const char *key_hex);

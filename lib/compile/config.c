@@ -173,11 +173,6 @@ static const setting settings[OC_CONFIG_KEY_COUNT] = {
 };
 /* clang-format on */
 
-bool oc_config_key_sensitive(oc_config_key key) {
-  return (unsigned)key < OC_CONFIG_KEY_COUNT &&
-         (settings[key].flags & F_TRUSTED);
-}
-
 const char *oc_config_key_name(oc_config_key key) {
   return (unsigned)key < OC_CONFIG_KEY_COUNT ? settings[key].name : "unknown";
 }

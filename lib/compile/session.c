@@ -58,8 +58,6 @@ oc_session *oc_session_open(const oc_config *cfg, unsigned flags,
   return s;
 }
 
-const oc_config *oc_session_config(const oc_session *s) { return s->cfg; }
-
 static void replace(char **field, const char *value) {
   free(*field);
   *field = value ? strdup(value) : NULL;
