@@ -65,7 +65,7 @@ typedef struct {
   oc_store *store;
   oc_key_builder *key;
   oc_digest direct_key;
-  direct_args args;
+  oc_cc_args args;
   char cwd[PATH_MAX]; /* as clang sees it ($PWD when it is the same dir) */
   oc_digest location; /* the working directory and verbatim arguments */
   uint64_t started_ms;
@@ -142,9 +142,9 @@ static bool dep_names_file(const char *cwd, const char *name,
  * points at. */
 static bool generate_depfile(const direct_ctx *ctx,
                              const oc_manifest_candidate *c, oc_buffer *out) {
-  const char *targets[TOOL_MAX_TARGETS];
+  const char *targets[OC_CC_MAX_TARGETS];
   for (size_t i = 0; i < ctx->args.target_count; i++)
-    targets[i] = tool_direct_target(&ctx->args, i);
+    targets[i] = oc_cc_args_target(&ctx->args, i);
   const char **names =
       malloc((c->dep_count ? c->dep_count : 1) * sizeof *names);
   if (!names)
@@ -255,7 +255,7 @@ static const char *check_outputs(const direct_ctx *ctx,
                                  const oc_direct_record *rec,
                                  oc_manifest_candidate *c, char *detail,
                                  size_t detail_size) {
-  const direct_args *args = &ctx->args;
+  const oc_cc_args *args = &ctx->args;
   char mine[PATH_MAX];
   if (rec->side_count) {
     snprintf(detail, detail_size, "the compile also writes: %s", rec->sides[0]);
@@ -279,7 +279,7 @@ static const char *check_outputs(const direct_ctx *ctx,
   }
   bool same = rec->target_count == args->target_count;
   for (size_t i = 0; same && i < rec->target_count; i++)
-    same = strcmp(rec->targets[i], tool_direct_target(args, i)) == 0;
+    same = strcmp(rec->targets[i], oc_cc_args_target(args, i)) == 0;
   if (!same)
     return "clang used other dependency targets";
   if (rec->depmain > rec->dep_count)
@@ -790,7 +790,7 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   ctx.session = oc_session_open(cfg, OC_SESSION_QUIET, print_line, NULL);
   if (!ctx.session)
     return -1;
-  if (!tool_direct_parse(argv + 1, &ctx.args))
+  if (!oc_cc_args_parse(argv + 1, &ctx.args))
     return step_aside(&ctx, ctx.args.why);
   oc_session_set_source(ctx.session, ctx.args.input ? ctx.args.input : "-");
   if (!ctx.args.input)
@@ -802,7 +802,7 @@ int tool_direct(const oc_config *cfg, const char *path, const char *real,
   if (override && *override)
     return step_aside(&ctx, "CCC_OVERRIDE_OPTIONS is set");
   const char *config_why = NULL;
-  if (!tool_direct_config_ok(argv + 1, &config_why))
+  if (!oc_cc_config_files_ok(argv + 1, &config_why))
     return step_aside(&ctx, config_why);
   if (!tool_logical_cwd(ctx.cwd, sizeof ctx.cwd))
     return finish(&ctx, -1);

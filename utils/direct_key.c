@@ -389,7 +389,7 @@ static void add_relocatable_arg(oc_key_builder *key, const char *base_dirs,
 
 bool tool_direct_key(const oc_config *cfg, const char *path, const char *real,
                      const char *plugin, char **argv,
-                     const direct_args *args, bool add_color,
+                     const oc_cc_args *args, bool add_color,
                      oc_key_builder *key, oc_digest *location, char *why,
                      size_t why_size) {
   char id[128];

@@ -41,21 +41,6 @@ int tool_masquerade(char **argv);
 bool tool_is_clang22(const oc_config *cfg, const char *path, const char *real,
                      const char *name);
 
-/* The compile command's outputs and the option table live in lib
- * (objcache/cc_args.h); these are their names in direct mode's files. */
-#define TOOL_MAX_TARGETS OC_CC_MAX_TARGETS
-typedef oc_cc_args direct_args;
-static inline bool tool_direct_parse(char **args, direct_args *out) {
-  return oc_cc_args_parse(args, out);
-}
-static inline const char *tool_direct_target(const direct_args *args,
-                                             size_t i) {
-  return oc_cc_args_target(args, i);
-}
-static inline bool tool_direct_config_ok(char **args, const char **why) {
-  return oc_cc_config_files_ok(args, why);
-}
-
 /* direct_key.c: the direct key of a compile, built into `key` (a builder
  * that may keep a record for --explain): direct-scheme version, objcache's
  * build, the compiler (resolved binary and the shared objects it loads,
@@ -69,7 +54,7 @@ static inline bool tool_direct_config_ok(char **args, const char **why) {
  * reason when something cannot be identified. */
 bool tool_direct_key(const oc_config *cfg, const char *path, const char *real,
                      const char *plugin, char **argv,
-                     const direct_args *args, bool add_color,
+                     const oc_cc_args *args, bool add_color,
                      oc_key_builder *key, oc_digest *location, char *why,
                      size_t why_size);
 
