@@ -31,6 +31,18 @@ static bool explain_direct(const oc_config *cfg, const char *output) {
   return found;
 }
 
+/* One line saying that -g put the working directory into the object and
+ * which prefix map, for this directory, would let compiles share. */
+static void print_prefix_map_hint(const char *what, const char *how,
+                                  const char *outcome) {
+  char cwd[PATH_MAX];
+  if (!tool_logical_cwd(cwd, sizeof cwd))
+    snprintf(cwd, sizeof cwd, "$PWD");
+  printf("  %s (DW_AT_comp_dir); %s -ffile-prefix-map=%s=. (or "
+         "-fdebug-prefix-map=%s=.) %s\n",
+         what, how, cwd, cwd, outcome);
+}
+
 /* When the last direct-mode lookup of this output found an entry for the
  * same command and files that serves only another working directory (or
  * other output names), says so; when what binds it there is debug
@@ -52,15 +64,9 @@ static bool explain_relocation(const oc_config *cfg, const char *output) {
     printf("%s: missed only because the entry for this command and these "
            "files was %.*s\n",
            output, len, why);
-    if (memmem(why, (size_t)len, "debug", 5)) {
-      char cwd[PATH_MAX];
-      if (!tool_logical_cwd(cwd, sizeof cwd))
-        snprintf(cwd, sizeof cwd, "$PWD");
-      printf("  -g writes the working directory into the object "
-             "(DW_AT_comp_dir); build with -ffile-prefix-map=%s=. (or "
-             "-fdebug-prefix-map=%s=.) and checkouts share entries\n",
-             cwd, cwd);
-    }
+    if (memmem(why, (size_t)len, "debug", 5))
+      print_prefix_map_hint("-g writes the working directory into the object",
+                            "build with", "and checkouts share entries");
   }
   oc_buffer_free(&record);
   return line != NULL;
@@ -74,13 +80,9 @@ static void explain_comp_dir(const oc_buffer *changes) {
   if (!changes->size || !memmem(changes->data, changes->size, tag,
                                 sizeof tag - 1))
     return;
-  char cwd[PATH_MAX];
-  if (!tool_logical_cwd(cwd, sizeof cwd))
-    snprintf(cwd, sizeof cwd, "$PWD");
-  printf("  the working directory differs and -g writes it into the object "
-         "(DW_AT_comp_dir); with -ffile-prefix-map=%s=. (or "
-         "-fdebug-prefix-map=%s=.) both directories share entries\n",
-         cwd, cwd);
+  print_prefix_map_hint(
+      "the working directory differs and -g writes it into the object", "with",
+      "both directories share entries");
 }
 
 int tool_explain(const oc_config *cfg, const char *object) {
