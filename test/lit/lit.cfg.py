@@ -64,8 +64,23 @@ config.environment["OC_ENTRY_TOOL"] = os.path.join(
 if os.geteuid() == 0:
     config.available_features.add("root")
 
-# Tests that run a command as another user (a uid without a passwd entry).
-if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv"):
+# Tests that run a command as another user (a uid without a passwd entry):
+# only where that user can reach the build tree (a checkout inside a 0700
+# directory, as `mktemp -d` makes, is out of its reach).
+def other_user_reaches_build():
+    import subprocess
+    try:
+        return subprocess.run(
+            ["setpriv", "--reuid=54321", "--regid=54321", "--clear-groups",
+             "sh", "-c", 'test -x "$1" && test -x "$2"', "sh", tool,
+             config.test_exec_root],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+if (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("setpriv")
+        and other_user_reaches_build()):
     config.available_features.add("root-setpriv")
 
 # test/lit/remote/tls-tunnel.test runs the documented spiped tunnel.
